@@ -1,0 +1,47 @@
+#!/bin/sh
+# Install whatever sealcam needs that is missing: Debian packages and npm
+# packages. Idempotent; prints nothing when everything is already there.
+set -eu
+cd "$(dirname "$0")/.."
+
+# One group per purpose; add a package to the group that needs it.
+BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev"
+LIB_PKGS="libsodium-dev libavformat-dev libavcodec-dev libavutil-dev
+  libswscale-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+  libsqlite3-dev libpq-dev"
+TOOL_PKGS="ffmpeg python3 curl ca-certificates procps psmisc"
+CLIP_PKGS="opencv-doc"
+BROWSER_PKGS="nodejs npm chromium"
+
+missing=""
+for p in $BUILD_PKGS $LIB_PKGS $TOOL_PKGS $CLIP_PKGS $BROWSER_PKGS; do
+	# nodejs/npm may come from elsewhere (nodesource); a working binary counts.
+	case $p in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# npm packages (package-lock.json pins them); reinstall only when the lock
+# file changed since the last install.
+if [ -f package-lock.json ]; then
+	stamp=node_modules/.sealcam-stamp
+	if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+		echo "deps: npm ci"
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null
+		touch "$stamp"
+	fi
+fi
