@@ -18,7 +18,7 @@ else
 BUILD    ?= build-san
 endif
 
-PKGS     := libsodium libavformat libavcodec libavutil libswscale \
+PKGS     := libsodium libavformat libavcodec libavutil libswscale libavdevice \
             libmicrohttpd jansson libcurl sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -79,7 +79,16 @@ $(LIBVISION): $(call obj,$(VISION_SRC))
 
 $(BUILD)/sealcamd: $(call obj,$(SERVER_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/sealcam-agent: $(call obj,$(AGENT_SRC)) $(LIBS)
+# The agent's modules also form an archive so its unit tests
+# (tests/unit/agent_*.c) can link the module they test without main.c.
+AGENT_LIB := $(BUILD)/libsealagent.a
+$(AGENT_LIB): $(call obj,$(filter-out src/agent/main.c,$(AGENT_SRC)))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/sealcam-agent: $(BUILD)/obj/src/agent/main.o $(AGENT_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/agent_%: $(BUILD)/obj/tests/unit/agent_%.o $(AGENT_LIB) $(LIBS)
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/sealcam: $(call obj,$(CLI_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # One group per purpose; add a package to the group that needs it.
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev"
-LIB_PKGS="libsodium-dev libavformat-dev libavcodec-dev libavutil-dev
+LIB_PKGS="libsodium-dev libavformat-dev libavcodec-dev libavutil-dev libavdevice-dev
   libswscale-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
   libsqlite3-dev libpq-dev"
 TOOL_PKGS="ffmpeg python3 curl ca-certificates procps psmisc"
