@@ -19,6 +19,8 @@ struct httpc {
 	char auth[HTTPC_TOKEN_MAX + 32];	/* "Authorization: Bearer ..." */
 	int have_auth;
 	long timeout_s;
+	httpc_abort_fn *abort_fn;	/* polled by curl; non-zero cancels */
+	void *abort_cookie;
 	char errbuf[CURL_ERROR_SIZE];
 	char msg[CURL_ERROR_SIZE + 64];
 };
@@ -116,6 +118,26 @@ void
 httpc_set_timeout(struct httpc *c, long timeout_s)
 {
 	c->timeout_s = timeout_s;
+}
+
+void
+httpc_set_abort(struct httpc *c, httpc_abort_fn *fn, void *cookie)
+{
+	c->abort_fn = fn;
+	c->abort_cookie = cookie;
+}
+
+static int
+callback_xferinfo(void *cookie, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct httpc *c = cookie;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return c->abort_fn(c->abort_cookie) != 0;
 }
 
 const char *
@@ -234,6 +256,16 @@ prepare(struct httpc *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+	if (c->abort_fn != NULL) {
+		if (c->abort_fn(c->abort_cookie) != 0) {
+			snprintf(c->msg, sizeof(c->msg), "cancelled");
+			return -1;
+		}
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION,
+		    callback_xferinfo);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+	}
 	if (c->have_auth) {
 		if ((t = curl_slist_append(h, c->auth)) == NULL)
 			goto oom;
@@ -269,6 +301,10 @@ perform(struct httpc *c, struct curl_slist *hdrs)
 	curl_slist_free_all(hdrs);
 	/* The header list is gone: drop curl's pointer to it (and the token). */
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(c->msg, sizeof(c->msg), "cancelled");
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(c->msg, sizeof(c->msg), "%s",
 		    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));

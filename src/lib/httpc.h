@@ -44,6 +44,16 @@ int httpc_set_token(struct httpc *c, const char *token);
 /* Per-request timeout in seconds (0 = none), e.g. longer for long polls. */
 void httpc_set_timeout(struct httpc *c, long timeout_s);
 
+/* Polled (about once a second, and as data moves) during a request; a
+ * non-zero return aborts it (the request returns -1, "cancelled"). */
+typedef int httpc_abort_fn(void *cookie);
+
+/*
+ * Let a request in progress be cancelled from outside, e.g. a 25 s long
+ * poll or an upload when the agent shuts down. fn NULL removes it.
+ */
+void httpc_set_abort(struct httpc *c, httpc_abort_fn *fn, void *cookie);
+
 /*
  * Send method + path (e.g. "/v1/login") with an optional JSON body (not
  * stolen). On return *resp holds the parsed response JSON (caller frees) or

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "httpc.h"
@@ -76,6 +77,10 @@ callback_request(void *cls, struct MHD_Connection *conn, const char *url,
 			blob[i] = (char)(i * 7);
 		return reply(conn, 200, "application/octet-stream", blob, sizeof(blob));
 	}
+	if (strcmp(url, "/slow") == 0) {
+		usleep(3000000);	/* a long poll that answers late */
+		return reply(conn, 204, "application/json", "", 0);
+	}
 	if (strcmp(method, "PUT") == 0)
 		return reply(conn, 201, "application/json", "{}", 2);
 	return reply(conn, 404, "application/json", "{}", 2);
@@ -106,6 +111,18 @@ callback_sink(void *cookie, const uint8_t *buf, size_t len)
 			s->bad = 1;
 	s->n += len;
 	return 0;
+}
+
+static time_t abort_after;
+
+static int
+callback_abort(void *cookie)
+{
+	struct timespec now;
+
+	(void)cookie;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > abort_after;
 }
 
 int
@@ -208,6 +225,28 @@ main(void)
 		T_EQ(st, -1);
 		T_ASSERT(httpc_errmsg(dead)[0] != '\0');
 		httpc_free(dead);
+	}
+
+	t_case("a long request is cancelled from outside within about a second");
+	{
+		struct timespec t0, t1;
+		double el;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		abort_after = t0.tv_sec + 1;	/* cancel once a second passed */
+		httpc_set_abort(c, callback_abort, &t0);
+		st = httpc_json(c, "GET", "/slow", NULL, &resp);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		T_EQ(st, -1);
+		T_ASSERT(strcmp(httpc_errmsg(c), "cancelled") == 0);
+		T_ASSERT(el < 2.6);
+		t_case("a cancelled handle refuses new requests until the abort is removed");
+		T_EQ(httpc_json(c, "GET", "/echo", NULL, &resp), -1);
+		httpc_set_abort(c, NULL, NULL);
+		T_EQ(httpc_json(c, "GET", "/echo", NULL, &resp), 200);
+		json_decref(resp);
 	}
 
 	httpc_free(c);
