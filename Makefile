@@ -95,6 +95,11 @@ $(BUILD)/sealcam: $(call obj,$(CLI_SRC)) $(LIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# tests/unit/cli_<module>.c tests one CLI module, src/cli/<module>.c, alone
+# (the shorter stem makes make prefer this rule for cli_* names).
+$(BUILD)/tests/cli_%: $(BUILD)/obj/tests/unit/cli_%.o $(BUILD)/obj/src/cli/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
