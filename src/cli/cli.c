@@ -14,6 +14,8 @@
 /* Requests that are not long polls or downloads finish within this. */
 #define CLI_HTTP_TIMEOUT_S 60
 
+static void vline(struct cli *cli, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static void
 vline(struct cli *cli, const char *fmt, va_list ap)
 {
