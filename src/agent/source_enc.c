@@ -52,6 +52,7 @@ source_enc_new(const AVCodecParameters *par, AVRational tb, AVRational fps,
 	e->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 	av_dict_set(&opts, "preset", "ultrafast", 0);
 	av_dict_set(&opts, "tune", "zerolatency", 0);
+	av_dict_set(&opts, "crf", "26", 0);
 	/* Fixed keyframe interval: segments cut on a predictable grid. */
 	av_dict_set(&opts, "x264-params", "scenecut=0", 0);
 	r = avcodec_open2(e->enc, ec, &opts);

@@ -11,12 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "fsutil.h"
 #include "log.h"
 
-#define SPOOL_TMP_PREFIX ".tmp-"
+#define SPOOL_TMP_MARK ".tmp."	/* fsutil_atomic temp names */
 #define SPOOL_SUFFIX ".sc"
+
+struct spool_tmp {
+	struct fsutil_atomic *a;
+	struct spool_item it;
+};
 
 struct spool_entry {
 	struct spool_item it;
@@ -222,8 +226,7 @@ scan(struct spool *s)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, SPOOL_TMP_PREFIX,
-		    strlen(SPOOL_TMP_PREFIX)) == 0) {
+		if (strstr(de->d_name, SPOOL_TMP_MARK) != NULL) {
 			/* A write that never reached spool_commit. */
 			log_info("spool", "msg=\"removing incomplete file\" file=%s",
 			    de->d_name);
@@ -245,28 +248,6 @@ scan(struct spool *s)
 	return 0;
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char buf[SPOOL_PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 struct spool *
 spool_open(const char *dir, uint64_t budget_bytes)
 {
@@ -278,7 +259,7 @@ spool_open(const char *dir, uint64_t budget_bytes)
 		return NULL;
 	}
 	snprintf(q, sizeof(q), "%s/quarantine", dir);
-	if (mkdir_p(q) != 0) {
+	if (fsutil_mkdir_p(q, 0700) != 0) {
 		log_err("spool", "msg=\"cannot create spool\" dir=%s err=\"%s\"",
 		    dir, strerror(errno));
 		return NULL;
@@ -316,72 +297,83 @@ spool_free(struct spool *s)
 	free(s);
 }
 
-int
-spool_begin(struct spool *s, char tmp[SPOOL_PATH_MAX])
+struct spool_tmp *
+spool_begin(struct spool *s, const struct spool_item *it)
 {
-	unsigned char rnd[8];
-	char hex[sizeof(rnd) * 2 + 1];
-	int fd;
-
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	snprintf(tmp, SPOOL_PATH_MAX, "%s/" SPOOL_TMP_PREFIX "%s", s->dir, hex);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		log_err("spool", "msg=\"cannot create temp file\" err=\"%s\"",
-		    strerror(errno));
-	return fd;
-}
-
-void
-spool_abort(struct spool *s, int fd, const char *tmp)
-{
-	(void)s;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-}
-
-int
-spool_commit(struct spool *s, int fd, const char *tmp,
-    const struct spool_item *it)
-{
-	struct spool_item e = *it;
+	struct spool_tmp *t;
 	char name[256], path[SPOOL_PATH_MAX];
-	struct stat st;
+	ssize_t dup;
 
 	if (!valid_kind(it->kind) || it->start_ms < 0 ||
 	    it->start_ms > 9999999999999LL) {
 		log_err("spool", "msg=\"bad item\" kind=%.16s", it->kind);
-		goto fail;
+		return NULL;
 	}
-	/* The data must be on disk before the name says it is complete. */
-	if (fsync(fd) != 0 || fstat(fd, &st) != 0) {
-		log_err("spool", "msg=\"fsync failed\" err=\"%s\"", strerror(errno));
-		goto fail;
+	pthread_mutex_lock(&s->mu);
+	dup = find(s, it);
+	pthread_mutex_unlock(&s->mu);
+	if (dup >= 0) {
+		log_err("spool", "msg=\"object already spooled\" kind=%s seq=%llu",
+		    it->kind, (unsigned long long)it->seq);
+		return NULL;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->it = *it;
+	item_name(it, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", s->dir, name);
+	if ((t->a = fsutil_atomic_open(path, 0600)) == NULL) {
+		log_err("spool", "msg=\"cannot create temp file\" err=\"%s\"",
+		    strerror(errno));
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int
+spool_tmp_fd(const struct spool_tmp *t)
+{
+	return fsutil_atomic_fd(t->a);
+}
+
+void
+spool_abort(struct spool *s, struct spool_tmp *t)
+{
+	(void)s;
+	if (t == NULL)
+		return;
+	fsutil_atomic_abort(t->a);
+	free(t);
+}
+
+int
+spool_commit(struct spool *s, struct spool_tmp *t)
+{
+	struct spool_item e = t->it;
+	struct stat st;
+
+	if (fstat(fsutil_atomic_fd(t->a), &st) != 0) {
+		spool_abort(s, t);
+		return -1;
 	}
 	e.size = (uint64_t)st.st_size;
-	close(fd);
-	fd = -1;
-	item_name(&e, name, sizeof(name));
-	snprintf(path, sizeof(path), "%s/%s", s->dir, name);
+	/* fsync the file, rename to the final name, fsync the directory: the
+	 * name says "complete" only once the bytes are on disk. */
+	if (fsutil_atomic_commit(t->a) != 0) {
+		log_err("spool", "msg=\"cannot commit\" kind=%s seq=%llu err=\"%s\"",
+		    e.kind, (unsigned long long)e.seq, strerror(errno));
+		free(t);
+		return -1;
+	}
+	free(t);
 	pthread_mutex_lock(&s->mu);
-	if (find(s, &e) >= 0) {
-		pthread_mutex_unlock(&s->mu);
-		log_err("spool", "msg=\"object already spooled\" kind=%s seq=%llu",
-		    e.kind, (unsigned long long)e.seq);
-		goto fail;
-	}
-	/* rename() then fsync(dir): the new name survives a power cut. */
-	if (rename(tmp, path) != 0 || fsync(s->dirfd) != 0) {
-		pthread_mutex_unlock(&s->mu);
-		log_err("spool", "msg=\"cannot commit\" err=\"%s\"", strerror(errno));
-		unlink(path);
-		goto fail;
-	}
 	if (insert(s, &e) != 0) {
+		char name[256];
+
+		item_name(&e, name, sizeof(name));
+		unlinkat(s->dirfd, name, 0);
 		pthread_mutex_unlock(&s->mu);
-		unlink(path);
 		log_err("spool", "msg=\"too many spooled objects\"");
 		return -1;
 	}
@@ -389,9 +381,6 @@ spool_commit(struct spool *s, int fd, const char *tmp,
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
-fail:
-	spool_abort(s, fd, tmp);
-	return -1;
 }
 
 int

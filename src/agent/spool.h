@@ -3,8 +3,9 @@
  *
  * A sealed object is written to a temp file in the spool directory, fsynced,
  * renamed to its final name and the directory fsynced (spool_begin +
- * spool_commit): after a crash a file is either complete under its final
- * name or a leftover temp file that spool_open deletes. The final name holds
+ * spool_commit, through fsutil's durable writes): after a crash a file is
+ * either complete under its final name or a leftover temp file
+ * ("<name>.tmp.XXXXXX") that spool_open deletes. The final name holds
  * everything the uploader needs, so a restart rebuilds the queue from a
  * directory listing:
  *
@@ -50,24 +51,29 @@ struct spool *spool_open(const char *dir, uint64_t budget_bytes);
 /* Free the in-memory queue (files stay). spool_free(NULL) is a no-op. */
 void spool_free(struct spool *s);
 
+/* An object being written (a temp file next to its final name). */
+struct spool_tmp;
+
 /*
- * Create a new temp file for an object being written. On success returns
- * a writable fd and fills tmp (SPOOL_PATH_MAX bytes) with its path; the
- * caller writes the object and then calls spool_commit or spool_abort.
+ * Start writing object it (start_ms, kind, seq, flags; size is ignored)
+ * into a temp file (fsutil_atomic). NULL if an object of that kind and seq
+ * is already spooled or the file cannot be made. The caller writes to
+ * spool_tmp_fd() and then calls spool_commit or spool_abort.
  */
-int spool_begin(struct spool *s, char tmp[SPOOL_PATH_MAX]);
+struct spool_tmp *spool_begin(struct spool *s, const struct spool_item *it);
+
+/* The temp file's descriptor (owned by the spool_tmp). */
+int spool_tmp_fd(const struct spool_tmp *t);
 
 /*
  * Make the object durable under its final name (fsync file, rename, fsync
- * directory), queue it for upload and evict beyond the budget. The fd is
- * closed in every case. -1 if it could not be made durable (the temp file
- * is removed) or an object of that kind and seq is already spooled.
+ * directory), queue it for upload and evict beyond the budget. t is freed
+ * in every case; -1 if it could not be made durable (nothing is left).
  */
-int spool_commit(struct spool *s, int fd, const char *tmp,
-    const struct spool_item *it);
+int spool_commit(struct spool *s, struct spool_tmp *t);
 
-/* Drop an object being written: close fd, delete the temp file. */
-void spool_abort(struct spool *s, int fd, const char *tmp);
+/* Drop an object being written: delete the temp file, free t. */
+void spool_abort(struct spool *s, struct spool_tmp *t);
 
 /*
  * Wait up to timeout_ms for the oldest queued object that is not already

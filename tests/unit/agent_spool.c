@@ -22,20 +22,23 @@ put(struct spool *s, const char *kind, uint64_t seq, int64_t start,
     uint32_t flags, size_t len)
 {
 	struct spool_item it = { .start_ms = start, .seq = seq, .flags = flags };
-	char tmp[SPOOL_PATH_MAX];
+	struct spool_tmp *t;
 	unsigned char *buf = malloc(len);
-	int fd;
 
 	snprintf(it.kind, sizeof(it.kind), "%s", kind);
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (unsigned char)(seq * 31 + i);
-	if ((fd = spool_begin(s, tmp)) < 0 ||
-	    write(fd, buf, len) != (ssize_t)len) {
+	if ((t = spool_begin(s, &it)) == NULL) {
 		free(buf);
 		return -1;
 	}
+	if (write(spool_tmp_fd(t), buf, len) != (ssize_t)len) {
+		free(buf);
+		spool_abort(s, t);
+		return -1;
+	}
 	free(buf);
-	return spool_commit(s, fd, tmp, &it);
+	return spool_commit(s, t);
 }
 
 /* 1 if the spooled object's bytes are exactly what put() wrote. */
@@ -70,6 +73,23 @@ count_files(const char *dir, const char *prefix)
 		return -1;
 	while ((de = readdir(d)) != NULL)
 		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Temp files (fsutil_atomic names contain ".tmp.") left in dir. */
+static int
+count_temp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, ".tmp.") != NULL)
 			n++;
 	closedir(d);
 	return n;
@@ -140,7 +160,7 @@ main(void)
 
 	t_case("the same kind and sequence cannot be spooled twice");
 	T_ASSERT(put(s, "thumbnail", 1, 1000009000, 0, 10) != 0);
-	T_EQ(count_files(dir, ".tmp-"), 0);
+	T_EQ(count_temp(dir), 0);
 	spool_free(s);
 
 	t_case("over budget, the oldest continuous footage is evicted before any event footage");
@@ -216,7 +236,7 @@ main(void)
 	}
 	s = spool_open(dir, 0);
 	T_ASSERT(s != NULL);
-	T_EQ(count_files(dir, ".tmp-"), 0);
+	T_EQ(count_temp(dir), 0);
 	spool_stats(s, &n, NULL);
 	T_ASSERT(n > 0);
 	while (spool_take(s, &it, 0) == 1)

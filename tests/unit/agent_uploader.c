@@ -113,16 +113,19 @@ static void
 put(struct spool *s, uint64_t seq, size_t len)
 {
 	struct spool_item it = { .start_ms = 1000 + (int64_t)seq, .seq = seq };
-	char tmp[SPOOL_PATH_MAX], buf[4096];
-	int fd = spool_begin(s, tmp);
+	char buf[4096];
+	struct spool_tmp *t;
+	int fd;
 
 	snprintf(it.kind, sizeof(it.kind), "segment");
+	t = spool_begin(s, &it);
+	fd = spool_tmp_fd(t);
 	memset(buf, (int)seq, sizeof(buf));
 	for (size_t done = 0; done < len; done += sizeof(buf))
 		if (write(fd, buf, len - done < sizeof(buf) ? len - done :
 		    sizeof(buf)) < 0)
 			break;
-	spool_commit(s, fd, tmp, &it);
+	spool_commit(s, t);
 }
 
 /* Wait up to ms for the spool to hold exactly n objects. */
