@@ -175,3 +175,48 @@ codec_b64url_decode(const char *s, size_t slen, uint8_t *out, size_t outmax,
 	return b64_decode(s, slen, out, outmax, outlen,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
+
+int
+codec_utf8_printable(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len;
+		uint8_t b = s[i];
+
+		if (b < 0x80) {
+			if (b < 0x20 || b == 0x7f)
+				return 0;
+			i++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			len = 2;
+			cp = b & 0x1f;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			len = 3;
+			cp = b & 0x0f;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			len = 4;
+			cp = b & 0x07;
+		} else {
+			return 0;	/* continuation byte, overlong lead, > U+10FFFF */
+		}
+		if (len > n - i)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* Shortest form, no surrogates, in range, no C1 controls. */
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return 0;
+		i += len;
+	}
+	return 1;
+}

@@ -46,6 +46,13 @@ int codec_b64_decode(const char *s, size_t slen, uint8_t *out, size_t outmax,
 int codec_b64url_decode(const char *s, size_t slen, uint8_t *out,
     size_t outmax, size_t *outlen);
 
+/*
+ * 1 if s[0..n) is well-formed UTF-8 (shortest forms, no surrogates, at most
+ * U+10FFFF) without control characters (C0, DEL, C1), else 0. For labels
+ * and names shown to people.
+ */
+int codec_utf8_printable(const uint8_t *s, size_t n);
+
 /* Crockford symbol value of c (case-insensitive, I/L = 1, O = 0), or -1. */
 int codec_b32_value(char c);
 /* Crockford symbol for a value 0..31. */

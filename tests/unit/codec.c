@@ -75,6 +75,22 @@ main(void)
 	T_EQ(codec_b64_decode("AAAAAA==", 8, out, 2, &n), -1);	/* overflow */
 	T_EQ(codec_b64_encode(in, 3, s, 4), (size_t)-1);
 
+	t_case("UTF-8 labels: well-formed and printable only");
+#define U8(lit) codec_utf8_printable((const uint8_t *)(lit), sizeof(lit) - 1)
+	T_EQ(U8(""), 1);
+	T_EQ(U8("Front door"), 1);
+	T_EQ(U8("K\xc3\xbc" "che \xe2\x82\xac \xf0\x9f\x93\xb7"), 1);	/* Küche € camera */
+	T_EQ(U8("tab\there"), 0);
+	T_EQ(U8("del\x7f"), 0);
+	T_EQ(U8("\xc2\x85"), 0);		/* C1 control NEL */
+	T_EQ(U8("\xc0\xaf"), 0);		/* overlong '/' */
+	T_EQ(U8("\xe0\x80\xaf"), 0);	/* overlong, 3 bytes */
+	T_EQ(U8("\xed\xa0\x80"), 0);	/* surrogate */
+	T_EQ(U8("\xf4\x90\x80\x80"), 0);	/* > U+10FFFF */
+	T_EQ(U8("\xe2\x82"), 0);		/* cut short */
+	T_EQ(U8("\x80"), 0);		/* stray continuation */
+#undef U8
+
 	t_case("big-endian helpers");
 	codec_put_be64(out, 0x0102030405060708ull);
 	T_MEMEQ(out, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);

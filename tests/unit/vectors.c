@@ -113,6 +113,7 @@ vj_corpus(const char *fuzzer, const char *name, const uint8_t *b, size_t n)
 /* ---- the generators, one header per format ------------------------------- */
 
 #include "vec_seg.h"
+#include "vec_keys.h"
 
 /* ---- the table of vector files ------------------------------------------ */
 
@@ -123,6 +124,10 @@ static const struct vecfile {
 } files[] = {
 	{ "ids.json", vec_ids_make, vec_ids_check },
 	{ "container.json", vec_container_make, vec_container_check },
+	{ "recovery.json", vec_recovery_make, vec_recovery_check },
+	{ "vault.json", vec_vault_make, vec_vault_check },
+	{ "keyring.json", vec_keyring_make, vec_keyring_check },
+	{ "pairing.json", vec_pairing_make, vec_pairing_check },
 };
 
 /* Say where two documents first differ (top level / first array level). */
