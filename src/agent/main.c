@@ -2,15 +2,45 @@
  * sealcam-agent — records cameras at home, seals every segment to the
  * owner's keyring and uploads only ciphertext to sealcamd.
  *
- * Reads top to bottom: subcommand table, then each command. This first
- * version carries the recording pipeline's building blocks (source,
- * segmenter, spool, uploader); pairing and recording arrive with the core
- * library's sealed container (src/lib/seg.h) and say so until then.
+ *	sealcam-agent pair '<pairing string>' --source <src> [--name N]
+ *	sealcam-agent run
+ *
+ * Reads top to bottom: options, state, start one pipeline per camera
+ * (camera.c), wait for SIGINT/SIGTERM, stop: every recorder seals the
+ * segment in progress, the uploaders flush for a bounded time, exit 0.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/log.h>
+#include <sodium.h>
+
+#include "camera.h"
+#include "config.h"
 #include "log.h"
+#include "pair.h"
+
+#define MAIN_DRAIN_S_DEFAULT 10
+
+static volatile sig_atomic_t stop_flag;
+
+/* Options shared by pair and run. */
+struct opts {
+	const char *state;
+	const char *source;
+	const char *name;
+	int loop;		/* -1 = keep the camera's setting */
+	double speed;		/* < 0 = keep */
+	long segment_s;		/* 0 = keep */
+	long max_segment_s;
+	unsigned long long budget;
+	long drain_s;
+};
 
 struct cmd {
 	const char *name;
@@ -22,9 +52,24 @@ static int cmd_pair(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "pair", cmd_pair, "register a camera with a pairing string and record" },
-	{ "run", cmd_run, "record every paired camera" },
+	{ "pair", cmd_pair, "register a camera with a pairing string, then record it" },
+	{ "run", cmd_run, "record every paired camera (after a restart)" },
 };
+
+static const char common_help[] =
+    "  --state DIR              state directory (default $SEALCAM_AGENT_STATE,\n"
+    "                           else ~/.local/share/sealcam-agent)\n"
+    "  --segment-seconds N      target segment length, cut at the next\n"
+    "                           keyframe (default 4)\n"
+    "  --max-segment-seconds N  forced cut (default 10)\n"
+    "  --spool-budget BYTES     disk for sealed segments awaiting upload per\n"
+    "                           camera, K/M/G suffixes (default 2G); oldest\n"
+    "                           continuous footage is evicted first\n"
+    "  --loop                   file sources: start over at the end\n"
+    "  --speed X                file/testsrc pacing: 1 real time (default),\n"
+    "                           4 four times faster (tests), 0 unpaced\n"
+    "  --drain-seconds N        on SIGTERM, keep uploading up to N s (10)\n"
+    "  --log-level L            debug, info (default), warn, error\n";
 
 static void
 usage(FILE *f)
@@ -36,32 +81,286 @@ usage(FILE *f)
 }
 
 static int
-not_yet(const char *what)
+parse_bytes(const char *s, unsigned long long *out)
 {
-	log_err("agent", "msg=\"%s needs the sealed container of the core "
-	    "library, which is not built in yet\"", what);
-	return 1;
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	case 't': case 'T': v <<= 40; end++; break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Parse argv into o; with pair != 0 the pairing options are accepted too.
+ * Returns the index of the first positional argument, -1 on error, -2 for
+ * --help (printed).
+ */
+static int
+parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
+{
+	enum { O_STATE = 256, O_SOURCE, O_NAME, O_LOOP, O_SPEED, O_SEG, O_MAXSEG,
+	    O_BUDGET, O_DRAIN, O_LEVEL, O_HELP };
+	static const struct option lo[] = {
+		{ "state", required_argument, NULL, O_STATE },
+		{ "source", required_argument, NULL, O_SOURCE },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "loop", no_argument, NULL, O_LOOP },
+		{ "speed", required_argument, NULL, O_SPEED },
+		{ "segment-seconds", required_argument, NULL, O_SEG },
+		{ "max-segment-seconds", required_argument, NULL, O_MAXSEG },
+		{ "spool-budget", required_argument, NULL, O_BUDGET },
+		{ "drain-seconds", required_argument, NULL, O_DRAIN },
+		{ "log-level", required_argument, NULL, O_LEVEL },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum log_level lvl;
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->loop = -1;
+	o->speed = -1;
+	o->drain_s = MAIN_DRAIN_S_DEFAULT;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case O_STATE: o->state = optarg; break;
+		case O_SOURCE: if (!pair) goto bad; o->source = optarg; break;
+		case O_NAME: if (!pair) goto bad; o->name = optarg; break;
+		case O_LOOP: o->loop = 1; break;
+		case O_SPEED:
+			errno = 0;
+			o->speed = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || o->speed < 0 ||
+			    o->speed > 1000)
+				goto bad;
+			break;
+		case O_SEG:
+			if (parse_long(optarg, 1, 60, &o->segment_s) != 0)
+				goto bad;
+			break;
+		case O_MAXSEG:
+			if (parse_long(optarg, 1, 60, &o->max_segment_s) != 0)
+				goto bad;
+			break;
+		case O_BUDGET:
+			if (parse_bytes(optarg, &o->budget) != 0)
+				goto bad;
+			break;
+		case O_DRAIN:
+			if (parse_long(optarg, 0, 3600, &o->drain_s) != 0)
+				goto bad;
+			break;
+		case O_LEVEL:
+			if (log_parse_level(optarg, &lvl) != 0)
+				goto bad;
+			log_set_level(lvl);
+			/* FFmpeg's own chatter only when debugging. */
+			av_log_set_level(lvl == LOG_DEBUG ? AV_LOG_INFO :
+			    lvl == LOG_INFO ? AV_LOG_ERROR : AV_LOG_FATAL);
+			break;
+		case 'h': case O_HELP:
+			printf("%s\noptions:\n%s", use, common_help);
+			return -2;
+		default:
+			goto bad;
+		}
+	}
+	return optind;
+bad:
+	fprintf(stderr, "%s\n'--help' for the options.\n", use);
+	return -1;
+}
+
+/* Apply command-line overrides to a camera's saved settings. */
+static int
+apply_opts(const struct opts *o, struct camera_conf *c)
+{
+	if (o->loop >= 0)
+		c->loop = o->loop;
+	if (o->speed >= 0)
+		c->speed = o->speed;
+	if (o->segment_s > 0)
+		c->segment_s = (uint32_t)o->segment_s;
+	if (o->max_segment_s > 0)
+		c->max_segment_s = (uint32_t)o->max_segment_s;
+	else if (c->max_segment_s < c->segment_s)
+		c->max_segment_s = c->segment_s + 6;
+	if (o->budget > 0)
+		c->spool_budget = o->budget;
+	if (c->max_segment_s < c->segment_s) {
+		fprintf(stderr, "sealcam-agent: --max-segment-seconds is below "
+		    "--segment-seconds\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run the given cameras until SIGINT/SIGTERM. The signals are blocked in
+ * every thread (set before any thread starts) and taken here by sigwait.
+ */
+static int
+run_cameras(struct camera_conf *confs, size_t n, long drain_s)
+{
+	struct camera **cams;
+	sigset_t set;
+	size_t started = 0;
+	int sig = 0;
+	int64_t deadline;
+
+	if ((cams = calloc(n ? n : 1, sizeof(*cams))) == NULL)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if ((cams[i] = camera_start(&confs[i], &stop_flag)) != NULL)
+			started++;
+	if (started == 0) {
+		log_err("agent", "msg=\"no camera could be started\"");
+		free(cams);
+		return 1;
+	}
+	log_info("agent", "msg=running cameras=%zu", started);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigwait(&set, &sig);
+	log_info("agent", "msg=\"stopping: sealing segments in progress, "
+	    "flushing uploads\" signal=%d drain_s=%ld", sig, drain_s);
+	stop_flag = 1;
+	deadline = camera_now_ms() + drain_s * 1000;
+	for (size_t i = 0; i < n; i++)
+		camera_stop(cams[i], deadline);
+	free(cams);
+	log_info("agent", "msg=stopped");
+	return 0;
+}
+
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 static int
 cmd_pair(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return not_yet("pair");
+	static const char use[] = "usage: sealcam-agent pair '<pairing string>' "
+	    "--source <rtsp://...|/dev/videoN|file.mp4|testsrc>\n"
+	    "                          [--name NAME] [--state DIR] [options]";
+	struct camera_conf c;
+	struct opts o;
+	char state[CONFIG_PATH_MAX];
+	int i = parse_opts(argc, argv, 1, &o, use);
+
+	if (i == -2)
+		return 0;
+	if (i < 0)
+		return 2;
+	if (argc - i != 1 || o.source == NULL) {
+		fprintf(stderr, "%s\n", use);
+		return 2;
+	}
+	if (config_state_dir(o.state, state, sizeof(state)) != 0) {
+		fprintf(stderr, "sealcam-agent: no state directory (--state)\n");
+		return 2;
+	}
+	memset(&c, 0, sizeof(c));
+	config_defaults(&c);
+	if (snprintf(c.source, sizeof(c.source), "%s", o.source) >=
+	    (int)sizeof(c.source) ||
+	    snprintf(c.name, sizeof(c.name), "%s", o.name ? o.name : "Camera") >=
+	    (int)sizeof(c.name) || apply_opts(&o, &c) != 0)
+		return 2;
+	block_signals();
+	if (pair_register(argv[i], state, &c) != 0)
+		return 1;
+	printf("paired camera %s (\"%s\"); recording starts when the owner's "
+	    "keyring arrives\n", c.id_hex, c.name);
+	fflush(stdout);
+	/* Record this camera now; 'run' picks up every camera later. */
+	return run_cameras(&c, 1, o.drain_s);
 }
 
 static int
 cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return not_yet("run");
+	static const char use[] = "usage: sealcam-agent run [--state DIR] [options]";
+	char ids[CONFIG_CAMERAS_MAX][CONFIG_ID_HEX];
+	char state[CONFIG_PATH_MAX], dir[CONFIG_PATH_MAX + 64];
+	struct camera_conf *confs;
+	struct opts o;
+	size_t n, k = 0;
+	int i = parse_opts(argc, argv, 0, &o, use), rc;
+
+	if (i == -2)
+		return 0;
+	if (i < 0 || i != argc)
+		return 2;
+	if (config_state_dir(o.state, state, sizeof(state)) != 0) {
+		fprintf(stderr, "sealcam-agent: no state directory (--state)\n");
+		return 2;
+	}
+	if (config_list(state, ids, CONFIG_CAMERAS_MAX, &n) != 0 || n == 0) {
+		log_err("agent", "msg=\"no paired camera; use 'sealcam-agent pair'\" "
+		    "state=%s", state);
+		return 1;
+	}
+	if ((confs = calloc(n, sizeof(*confs))) == NULL)
+		return 1;
+	for (size_t j = 0; j < n; j++) {
+		snprintf(dir, sizeof(dir), "%s/cameras/%.32s", state, ids[j]);
+		if (config_load(dir, &confs[k]) == 0 &&
+		    apply_opts(&o, &confs[k]) == 0)
+			k++;
+	}
+	block_signals();
+	rc = k > 0 ? run_cameras(confs, k, o.drain_s) : 1;
+	sodium_memzero(confs, n * sizeof(*confs));
+	free(confs);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	if (sodium_init() < 0)
+		return 1;
+	av_log_set_level(AV_LOG_ERROR);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
