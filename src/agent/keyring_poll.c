@@ -26,7 +26,7 @@
 
 #define KP_WAIT_S 25			/* server holds the poll this long */
 #define KP_TIMEOUT_S (KP_WAIT_S + 15)
-#define KP_KEYRING_MAX 65536		/* raw keyring bytes */
+#define KP_KEYRING_MAX KEYRING_MAX_BYTES	/* raw keyring bytes */
 #define KP_UNAUTH_WAIT_MS 60000
 
 struct keyring_poll {
@@ -41,24 +41,23 @@ int
 keyring_poll_accept(const struct camera *c, const uint8_t *buf, size_t len,
     uint32_t last_epoch, struct camera_recipients *out)
 {
-	struct keyring *kr = NULL;
+	struct keyring kr;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = keyring_verify(buf, len, c->conf.owner_sign_pk, c->camera_id,
 	    last_epoch, &kr);
-	if (rc != 0) {
+	if (rc != KEYRING_OK) {
 		log_warn("keyring", "camera=%s msg=\"keyring refused\" err=\"%s\"",
 		    c->conf.id_hex, keyring_strerror(rc));
 		return -1;
 	}
-	out->epoch = keyring_epoch(kr);
-	out->n = keyring_count(kr);
-	for (unsigned i = 0; i < out->n && i < SEG_MAX_RECIPIENTS; i++)
-		memcpy(out->pk[i], keyring_box_pk(kr, i), SEG_PK_BYTES);
-	keyring_free(kr);
-	if (out->n == 0 || out->n > SEG_MAX_RECIPIENTS || out->epoch == 0)
+	if (kr.n == 0 || kr.n > SEG_MAX_RECIPIENTS)
 		return -1;
+	out->epoch = kr.epoch;
+	out->n = kr.n;
+	for (unsigned i = 0; i < kr.n; i++)
+		memcpy(out->pk[i], kr.r[i].pk, SEG_PK_BYTES);
 	return 0;
 }
 

@@ -33,24 +33,27 @@ pair_register(const char *pairing_string, const char *state,
 
 	memset(&p, 0, sizeof(p));
 	conf->dir[0] = '\0';
-	if (pairing_decode(pairing_string, &p) != 0) {
+	if ((st = pairing_decode(pairing_string, &p)) != PAIRING_OK) {
 		log_err("pair", "msg=\"not a valid pairing string (typo? copy it "
-		    "again from 'sealcam camera add')\"");
+		    "again from 'sealcam camera add')\" err=\"%s\"",
+		    pairing_strerror(st));
 		goto out;
 	}
 	/* The camera's identity: its own Ed25519 key, id = hash of it. */
 	crypto_sign_keypair(pk, sk);
 	seg_camera_id(pk, id);
 	sodium_bin2hex(conf->id_hex, sizeof(conf->id_hex), id, sizeof(id));
-	pairing_proof(p.secret, id, pk, proof);
+	/* PROTOCOL.md v1 registers no name: the proof binds the empty name. */
+	if (pairing_proof_create(p.secret, id, pk, NULL, proof) != PAIRING_OK)
+		goto out;
 	pairing_id(p.secret, pid);
 	sodium_bin2hex(pk_hex, sizeof(pk_hex), pk, sizeof(pk));
 	sodium_bin2hex(proof_hex, sizeof(proof_hex), proof, sizeof(proof));
 	sodium_bin2hex(pid_hex, sizeof(pid_hex), pid, sizeof(pid));
-	if (snprintf(conf->server, sizeof(conf->server), "%s", p.server_url) >=
+	if (snprintf(conf->server, sizeof(conf->server), "%s", p.url) >=
 	    (int)sizeof(conf->server))
 		goto out;
-	memcpy(conf->owner_sign_pk, p.owner_sign_pk, 32);
+	memcpy(conf->owner_sign_pk, p.owner_pk, 32);
 	if (snprintf(conf->dir, sizeof(conf->dir), "%s/cameras/%s", state,
 	    conf->id_hex) >= (int)sizeof(conf->dir) ||
 	    snprintf(tmpdir, sizeof(tmpdir), "%s/cameras", state) >=
@@ -116,7 +119,7 @@ out:
 				unlink(f);
 		rmdir(conf->dir);
 	}
-	sodium_memzero(&p, sizeof(p));
+	pairing_wipe(&p);
 	sodium_memzero(sk, sizeof(sk));
 	return rc;
 }
