@@ -33,7 +33,7 @@ pause_ms(struct camera *c, uint32_t ms)
 {
 	int64_t end = camera_now_ms() + ms;
 
-	while (!*c->stop && camera_now_ms() < end)
+	while (!atomic_load(c->stop) && camera_now_ms() < end)
 		usleep(50000);
 }
 
@@ -113,7 +113,7 @@ recorder_main(void *cookie)
 	if (c->rcpt.epoch == 0)
 		log_info("camera", "camera=%s msg=\"waiting for the owner's "
 		    "keyring before recording\"", c->conf.id_hex);
-	while (c->rcpt.epoch == 0 && !*c->stop) {
+	while (c->rcpt.epoch == 0 && !atomic_load(c->stop)) {
 		clock_gettime(CLOCK_REALTIME, &dl);
 		dl.tv_sec += 1;
 		pthread_cond_timedwait(&c->cv, &c->mu, &dl);
@@ -121,7 +121,7 @@ recorder_main(void *cookie)
 	pthread_mutex_unlock(&c->mu);
 
 	backoff_init(&bo, 1000, BACKOFF_CAP_MS);
-	while (!*c->stop) {
+	while (!atomic_load(c->stop)) {
 		log_info("camera", "camera=%s msg=\"opening source\"",
 		    c->conf.id_hex);
 		if ((src = source_open(c->conf.source, &so)) == NULL) {
@@ -138,7 +138,7 @@ recorder_main(void *cookie)
 			    (unsigned long long)c->sealed);
 			break;
 		}
-		if (r == SOURCE_STOPPED || *c->stop)
+		if (r == SOURCE_STOPPED || atomic_load(c->stop))
 			break;
 		if (type == SOURCE_FILE)
 			break;
@@ -187,7 +187,7 @@ load_secrets(struct camera *c)
 }
 
 struct camera *
-camera_start(const struct camera_conf *conf, volatile sig_atomic_t *stop)
+camera_start(const struct camera_conf *conf, atomic_int *stop)
 {
 	struct camera *c;
 	char path[CONFIG_PATH_MAX + 16];

@@ -15,7 +15,7 @@
 #ifndef SEALCAM_AGENT_CAMERA_H
 #define SEALCAM_AGENT_CAMERA_H
 
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "config.h"
 
@@ -28,7 +28,7 @@ struct camera;
  * (logged), e.g. when another process records this camera.
  */
 struct camera *camera_start(const struct camera_conf *conf,
-    volatile sig_atomic_t *stop);
+    atomic_int *stop);
 
 /*
  * After *stop was set: wait for the recorder to seal its last segment, stop

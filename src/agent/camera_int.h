@@ -6,7 +6,7 @@
 #define SEALCAM_AGENT_CAMERA_INT_H
 
 #include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -25,7 +25,7 @@ struct camera_recipients {
 
 struct camera {
 	struct camera_conf conf;
-	volatile sig_atomic_t *stop;	/* process-wide */
+	atomic_int *stop;	/* process-wide */
 	uint8_t camera_id[SEG_CAMERA_ID_BYTES];
 	uint8_t sk[SEG_SIGN_SK_BYTES];	/* Ed25519; wiped in camera_stop */
 	char token[CONFIG_TOKEN_MAX + 1];	/* wiped after handing to httpc */

@@ -77,7 +77,7 @@ callback_abort(void *cookie)
 {
 	struct keyring_poll *kp = cookie;
 
-	return atomic_load(&kp->cancel) || *kp->c->stop;
+	return atomic_load(&kp->cancel) || atomic_load(kp->c->stop);
 }
 
 static void

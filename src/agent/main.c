@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 
 #define MAIN_DRAIN_S_DEFAULT 10
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;	/* read by every camera thread */
 
 /* Options shared by pair and run. */
 struct opts {
@@ -255,7 +256,7 @@ run_cameras(struct camera_conf *confs, size_t n, long drain_s)
 	sigwait(&set, &sig);
 	log_info("agent", "msg=\"stopping: sealing segments in progress, "
 	    "flushing uploads\" signal=%d drain_s=%ld", sig, drain_s);
-	stop_flag = 1;
+	atomic_store(&stop_flag, 1);
 	deadline = camera_now_ms() + drain_s * 1000;
 	for (size_t i = 0; i < n; i++)
 		camera_stop(cams[i], deadline);

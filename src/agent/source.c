@@ -81,7 +81,7 @@ callback_interrupt(void *cookie)
 {
 	struct source *s = cookie;
 
-	return s->o.stop != NULL && *s->o.stop;
+	return s->o.stop != NULL && atomic_load(s->o.stop);
 }
 
 struct source *
@@ -217,7 +217,7 @@ sleep_until(struct source *s, int64_t target_us)
 		int64_t d = target_us - mono_us();
 		struct timespec ts;
 
-		if (s->o.stop != NULL && *s->o.stop)
+		if (s->o.stop != NULL && atomic_load(s->o.stop))
 			return -1;
 		if (d <= 0)
 			return 0;
@@ -281,7 +281,7 @@ read_input(struct source *s, AVPacket *pkt, int *stream)
 		int64_t off, end;
 		int r = av_read_frame(s->ic, pkt);
 
-		if (r == AVERROR_EXIT || (s->o.stop != NULL && *s->o.stop)) {
+		if (r == AVERROR_EXIT || (s->o.stop != NULL && atomic_load(s->o.stop))) {
 			av_packet_unref(pkt);
 			return SOURCE_STOPPED;
 		}

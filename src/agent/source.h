@@ -18,7 +18,7 @@
 #ifndef SEALCAM_AGENT_SOURCE_H
 #define SEALCAM_AGENT_SOURCE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <libavcodec/avcodec.h>
@@ -41,7 +41,7 @@ struct source_opts {
 	int loop;		/* files: start over at the end */
 	double speed;		/* pacing of files/lavfi: 1 = real time,
 				 * 4 = four times faster, 0 = unpaced */
-	volatile sig_atomic_t *stop;	/* non-zero interrupts reads */
+	atomic_int *stop;	/* non-zero interrupts reads */
 };
 
 /* What kind of source a --source string names. */

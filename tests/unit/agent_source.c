@@ -5,6 +5,7 @@
  */
 #include "t.h"
 
+#include <stdatomic.h>
 #include <time.h>
 
 #include <libavformat/avformat.h>
@@ -103,14 +104,14 @@ main(void)
 
 	t_case("a stop request interrupts a paced read at once");
 	{
-		volatile sig_atomic_t stop = 0;
+		atomic_int stop = 0;
 
 		o.speed = 0.1;	/* 2 s of video would take 20 s */
 		o.stop = &stop;
 		s = source_open(path, &o);
 		T_EQ(source_read(s, pkt, &stream, &wall), SOURCE_OK);
 		av_packet_unref(pkt);
-		stop = 1;
+		atomic_store(&stop, 1);
 		t0 = now_s();
 		while ((r = source_read(s, pkt, &stream, &wall)) == SOURCE_OK)
 			av_packet_unref(pkt);
