@@ -75,6 +75,14 @@ source_type_of(const char *spec)
 	return SOURCE_FILE;
 }
 
+static const char *
+type_name(enum source_type t)
+{
+	static const char *const names[] = { "file", "rtsp", "v4l2", "lavfi" };
+
+	return (unsigned)t < 4 ? names[t] : "?";
+}
+
 /* libavformat polls this during blocking I/O: stop means stop now. */
 static int
 callback_interrupt(void *cookie)
@@ -134,8 +142,8 @@ source_open(const char *spec, const struct source_opts *o)
 	av_dict_free(&opts);
 	if (r < 0) {
 		/* The URL may carry camera credentials: log the type only. */
-		log_err("source", "msg=\"cannot open source\" type=%d err=\"%s\"",
-		    s->type, av_err2str(r));
+		log_err("source", "msg=\"cannot open source\" type=%s err=\"%s\"",
+		    type_name(s->type), av_err2str(r));
 		goto fail;
 	}
 	if ((r = avformat_find_stream_info(s->ic, NULL)) < 0) {
@@ -169,8 +177,8 @@ source_open(const char *spec, const struct source_opts *o)
 	for (unsigned i = 0; i < s->ic->nb_streams; i++)
 		if ((int)i != s->vi && (int)i != s->ai)
 			s->ic->streams[i]->discard = AVDISCARD_ALL;
-	log_info("source", "msg=opened type=%d video=%s %dx%d audio=%s paced=%d "
-	    "loop=%d", s->type, avcodec_get_name(vs->codecpar->codec_id),
+	log_info("source", "msg=opened type=%s video=%s %dx%d audio=%s paced=%d "
+	    "loop=%d", type_name(s->type), avcodec_get_name(vs->codecpar->codec_id),
 	    vs->codecpar->width, vs->codecpar->height,
 	    s->ai >= 0 ? "aac" : "none", s->paced, s->o.loop);
 	return s;
