@@ -211,8 +211,12 @@ join_check_streams(struct join *j, AVFormatContext *in)
 		const AVCodecParameters *a = j->par[i], *b = in->streams[i]->codecpar;
 		if (a->codec_id != b->codec_id || a->width != b->width ||
 		    a->height != b->height || a->sample_rate != b->sample_rate ||
-		    av_cmp_q(j->st[i].tb, in->streams[i]->time_base) != 0) {
-			join_seterr(j, "stream %d changed (codec, size or time base) "
+		    av_cmp_q(j->st[i].tb, in->streams[i]->time_base) != 0 ||
+		    a->extradata_size != b->extradata_size ||
+		    (a->extradata_size > 0 &&
+		    memcmp(a->extradata, b->extradata, (size_t)a->extradata_size) != 0)) {
+			join_seterr(j, "stream %d changed (codec, size, time base or "
+			    "codec setup) "
 			    "— fetch the ranges before and after the change separately", i);
 			return -1;
 		}

@@ -193,6 +193,14 @@ timespec_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 			return -1;
 		return tm_to_ms(&tm, utc, ms);
 	}
+	/* "+10m": that long from now (footage paced faster than real time
+	 * in tests, or an open end). */
+	if (*s == '+') {
+		if (timespec_parse_duration(s + 1, &ago) != 0)
+			return -1;
+		*ms = now_ms + ago;
+		return 0;
+	}
 	/* Otherwise a duration: that long ago. */
 	if (timespec_parse_duration(s, &ago) != 0)
 		return -1;

@@ -24,7 +24,8 @@ int timespec_parse_duration(const char *s, int64_t *ms);
 
 /*
  * Parse a point in time relative to now_ms (milliseconds):
- *   "now"; a duration meaning that long ago ("1h", "90m", "2d");
+ *   "now"; a duration meaning that long ago ("1h", "90m", "2d"), or with
+ *   a leading '+' that long from now ("+10m");
  *   "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or with 'T' instead of the space,
  *   in local time, or followed by "Z" for UTC;
  *   "HH:MM[:SS]" — today, local time;

@@ -54,9 +54,12 @@ main(void)
 	T_EQ(dur("99999999999999999d"), -1);
 	T_EQ(dur("1h "), -1);
 
-	t_case("times: relative ('1h' = an hour ago), now, @epoch");
+	t_case("times: relative ('1h' = an hour ago, '+10m' ahead), now, @epoch");
 	T_ASSERT(timespec_parse_time("1h", now, &t) == 0);
 	T_EQ(t, now - 3600000);
+	T_ASSERT(timespec_parse_time("+10m", now, &t) == 0);
+	T_EQ(t, now + 600000);
+	T_ASSERT(timespec_parse_time("+", now, &t) != 0);
 	T_ASSERT(timespec_parse_time("now", now, &t) == 0);
 	T_EQ(t, now);
 	T_ASSERT(timespec_parse_time("@1700000000", now, &t) == 0);
