@@ -203,3 +203,32 @@ cli_unhex(const char *s, uint8_t *b, size_t n)
 		return -1;
 	return 0;
 }
+
+int
+cli_urlencode(const char *s, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		/* RFC 3986 unreserved characters pass; everything else is %XX. */
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+		    c == '~') {
+			if (o + 1 >= outsz)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= outsz)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	if (o >= outsz)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}

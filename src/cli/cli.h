@@ -9,6 +9,7 @@
 #define SEALCAM_CLI_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -82,6 +83,10 @@ void cli_close(struct cli *cli);
 void cli_hex(const uint8_t *b, size_t n, char *out);
 /* Decode exactly n bytes of hex; 0 or -1. */
 int cli_unhex(const char *s, uint8_t *b, size_t n);
+
+/* Percent-encode s for a URL query value into out (outsz bytes).
+ * Returns 0, or -1 if it does not fit. */
+int cli_urlencode(const char *s, char *out, size_t outsz);
 
 /* The subcommands (cmd_*.c). */
 cli_cmd_fn cmd_signup, cmd_login, cmd_logout, cmd_whoami, cmd_camera,

@@ -14,9 +14,14 @@
 #include "cmd_camera.h"
 #include "httpc.h"
 #include "timespec.h"
+#include "trust.h"
 
 static const struct cli_cmd camera_cmds[] = {
+	{ "add", cmd_camera_add, "pair a new camera (prints the pairing string)" },
+	{ "pending", cmd_camera_pending, "finish pairings that were waiting" },
 	{ "list", cmd_camera_list, "cameras you own or that are shared with you" },
+	{ "share", cmd_camera_share, "let a household member watch a camera" },
+	{ "unshare", cmd_camera_unshare, "stop sharing a camera with someone" },
 	{ "retention", cmd_camera_retention, "how long the server keeps footage" },
 };
 
@@ -46,7 +51,7 @@ cmd_camera_list(struct cli *cli, int argc, char **argv)
 	int64_t now = timespec_now_ms();
 	json_t *cams, *c;
 	size_t i;
-	int ch;
+	int ch, bad = 0;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -60,6 +65,14 @@ cmd_camera_list(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((cams = cams_fetch(cli)) == NULL)
 		return CLI_EXIT_FAIL;
+	/* Shared cameras: verify their keyring under the owner key pinned
+	 * here — pinning it, and saying so, the first time. */
+	json_array_foreach(cams, i, c) {
+		struct trust_cam tc;
+		if (strcmp(cams_str(c, "role"), "owner") != 0 &&
+		    trust_camera(cli, NULL, c, stdout, &tc) != 0)
+			bad++;
+	}
 	if (json_array_size(cams) == 0) {
 		printf("No cameras yet. Add one with: sealcam camera add --name \"Front door\"\n");
 		json_decref(cams);
@@ -75,7 +88,7 @@ cmd_camera_list(struct cli *cli, int argc, char **argv)
 		    cams_int(c, "keyring_epoch"), cams_str(c, "role"));
 	}
 	json_decref(cams);
-	return CLI_EXIT_OK;
+	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 static const char retention_usage[] =

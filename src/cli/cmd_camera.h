@@ -4,6 +4,7 @@
 
 #include "cli.h"
 
-cli_cmd_fn cmd_camera_list, cmd_camera_retention;
+cli_cmd_fn cmd_camera_add, cmd_camera_pending, cmd_camera_list,
+    cmd_camera_share, cmd_camera_unshare, cmd_camera_retention;
 
 #endif

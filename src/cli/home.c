@@ -1,12 +1,12 @@
 #include "home.h"
 
+#include "fsutil.h"
+
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int
@@ -45,131 +45,43 @@ home_resolve(const char *flag, char out[PATH_MAX])
 	return 0;
 }
 
-/* mkdir -p with mode 0700 for what it creates. */
-static int
-mkdirs(const char *path)
-{
-	char p[PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(p, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			return -1;
-		p[i] = i < n ? '/' : '\0';
-	}
-	return 0;
-}
-
 int
 home_ensure(const char *home, const char *sub)
 {
 	char p[PATH_MAX];
 
-	if (mkdirs(home) != 0)
+	if (fsutil_mkdir_p(home, 0700) != 0)
 		return -1;
 	if (sub == NULL)
 		return 0;
 	if (join_path(p, home, sub) != 0)
 		return -1;
-	return mkdirs(p);
+	return fsutil_mkdir_p(p, 0700);
 }
 
 int
 home_read(const char *home, const char *name, uint8_t **buf, size_t *len)
 {
 	char p[PATH_MAX];
-	struct stat st;
-	uint8_t *b = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd;
 
 	*buf = NULL;
 	*len = 0;
 	if (join_path(p, home, name) != 0)
 		return -1;
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+	if (fsutil_read_bounded(p, HOME_FILE_MAX, buf, len) != 0)
 		return errno == ENOENT ? 1 : -1;
-	if (fstat(fd, &st) != 0)
-		goto err;
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)HOME_FILE_MAX) {
-		errno = EFBIG;
-		goto err;
-	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL)
-		goto err;
-	while (got < (size_t)st.st_size) {
-		r = read(fd, b + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			goto err;
-		got += (size_t)r;
-	}
-	b[got] = '\0';
-	close(fd);
-	*buf = b;
-	*len = got;
 	return 0;
-err:
-	free(b);
-	close(fd);
-	return -1;
 }
 
 int
 home_write(const char *home, const char *name, const void *buf, size_t len)
 {
-	char p[PATH_MAX], tmp[PATH_MAX], dir[PATH_MAX];
-	const uint8_t *b = buf;
-	char *slash;
-	ssize_t r;
-	int fd, dfd;
+	char p[PATH_MAX];
 
-	if (join_path(p, home, name) != 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", p, (long)getpid()) >= (int)sizeof(tmp))
+	if (join_path(p, home, name) != 0)
 		return -1;
-	/* Write a temp file, sync it, then rename over the old one. */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
-		return -1;
-	while (len > 0) {
-		r = write(fd, b, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			goto err;
-		b += r;
-		len -= (size_t)r;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		goto err;
-	}
-	fd = -1;
-	if (rename(tmp, p) != 0)
-		goto err;
-	/* The rename is durable once the directory is synced. */
-	memcpy(dir, p, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-err:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	/* Temp file, fsync, rename, fsync of the directory. */
+	return fsutil_write_durable(p, buf, len, 0600);
 }
 
 int

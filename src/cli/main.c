@@ -16,7 +16,12 @@
 #include "home.h"
 
 static const struct cli_cmd commands[] = {
+	{ "signup", cmd_signup, "create an account and this device's keys" },
+	{ "login", cmd_login, "log in on this device (recovery code unlocks the keys)" },
+	{ "logout", cmd_logout, "end this device's session" },
+	{ "whoami", cmd_whoami, "show the account and this device's key fingerprint" },
 	{ "camera", cmd_camera, "add, list, share cameras; retention ('camera --help')" },
+	{ "clips", cmd_clips, "list and fetch recordings ('clips --help')" },
 };
 
 /*
