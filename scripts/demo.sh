@@ -52,7 +52,7 @@ stop() {
 trap 'echo; say "stopping..."; stop; say "stopped. Run make demo again to continue with the same data."; exit 0' INT TERM
 
 for p in sealcamd sealcam-agent sealcam; do
-	[ -x "$BUILD/$p" ] || { echo "demo: $BUILD/$p is missing; run 'make demo' (it builds first)" >&2; exit 1; }
+	[ -x "$BUILD/$p" ] || { echo "demo: $BUILD/$p was not built (run 'make demo', which builds first; are its sources in this checkout?)" >&2; exit 1; }
 done
 command -v ffmpeg >/dev/null || { echo "demo: ffmpeg is missing; run 'make demo' (it installs it)" >&2; exit 1; }
 mkdir -p "$DATA/server" "$DATA/client" "$DATA/agent" && chmod 700 "$DATA" "$DATA/client" "$DATA/agent" ||
