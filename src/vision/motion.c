@@ -30,11 +30,8 @@ struct motion {
 	int w, h;		/* working size */
 	uint8_t *cur;		/* downscaled frame (f > 1) */
 	uint16_t *acc;		/* downscale row sums */
-	uint16_t *bg;		/* background, 7 fractional bits */
-	uint8_t *dev;		/* per-pixel noise, 3 fractional bits */
-	uint16_t *since;	/* tick when last background */
-	uint8_t *act;		/* 0xff unmasked, 0 masked */
-	uint8_t *fg, *fg2, *tmp;	/* masks, ping-pong */
+	struct motion_planes pl;	/* per-pixel state (motion_int.h) */
+	uint8_t *fg2, *tmp;	/* despeckle ping-pong and scratch */
 	uint16_t *zonemap;	/* zone bits per pixel; NULL without zones */
 	struct motion_run *runs;
 	struct motion_blob frag[MOTION_FRAGS_MAX];
@@ -53,12 +50,14 @@ struct motion {
 	int64_t pts0, last_pts;
 	double dt_ms;		/* frame interval estimate */
 	int learn_n;		/* frames since the background was (re)set */
+	int64_t last_learn;	/* pts of the last learning pass */
 	int relearn;		/* in a light/IR switch */
 	int64_t relearn_start;
 	int stable;		/* calm frames while re-learning */
 	float gdev;		/* global noise, mean |x - bg| in grey levels */
 	float base;		/* changed fraction of ordinary frames */
 
+	struct motion_tracks tracks;	/* moving or still (motion_track.c) */
 	struct motion_ev ev;	/* event hysteresis (motion_event.c) */
 };
 
@@ -103,7 +102,8 @@ rasterise(struct motion *m)
 			int masked = 0;
 			for (int k = 0; k < c->nmasks && !masked; k++)
 				masked = motion_poly_inside(&c->masks[k], fx, fy);
-			m->act[i] = masked ? 0 : 0xff;
+			m->pl.act[i] = masked ? 0 : 0xff;
+			m->pl.tl[i] = masked ? 0xff : 0;
 			m->nactive += !masked;
 			for (int k = 0; k < c->nzones; k++)
 				if (motion_poly_inside(&c->zones[k], fx, fy))
@@ -155,21 +155,24 @@ motion_new(const struct motion_config *cfg, int width, int height)
 		if (m->cur == NULL || m->acc == NULL)
 			goto err;
 	}
-	m->bg = calloc(n, sizeof(*m->bg));
-	m->dev = calloc(n, 1);
-	m->since = calloc(n, sizeof(*m->since));
-	m->act = malloc(n);
-	m->fg = calloc(n, 1);
+	m->pl.bg = calloc(n, sizeof(*m->pl.bg));
+	m->pl.since = calloc(n, sizeof(*m->pl.since));
+	m->pl.bgi = calloc(n, 1);
+	m->pl.dev = calloc(n, 1);
+	m->pl.tl = calloc(n, 1);
+	m->pl.act = malloc(n);
+	m->pl.fg = calloc(n, 1);
 	m->fg2 = calloc(n, 1);
-	m->tmp = calloc(n, 1);
+	m->tmp = calloc(n + 2 * (size_t)m->w + 2, 1);
 	/* Worst case: every other pixel of every row starts a run. */
 	m->runs = malloc((size_t)m->h * (m->w / 2 + 1) * sizeof(*m->runs));
-	if (!m->bg || !m->dev || !m->since || !m->act || !m->fg || !m->fg2 ||
+	if (!m->pl.bg || !m->pl.since || !m->pl.bgi || !m->pl.dev ||
+	    !m->pl.tl || !m->pl.act || !m->pl.fg || !m->fg2 ||
 	    !m->tmp || !m->runs)
 		goto err;
 	if (rasterise(m) == -1)
 		goto err;
-	if (motion_global_init(&m->glob, m->act, m->w, m->h) == -1)
+	if (motion_global_init(&m->glob, m->pl.act, m->w, m->h) == -1)
 		goto err;
 
 	sensitivity_map(cfg->sensitivity, &m->kq, &m->floor_cfg);
@@ -190,6 +193,7 @@ motion_new(const struct motion_config *cfg, int width, int height)
 	m->absorb_ticks = (uint16_t)(cfg->absorb_ms / m->tick_ms);
 	if (m->absorb_ticks == 0)
 		m->absorb_ticks = 1;
+
 	m->dt_ms = 40;
 	return m;
 err:
@@ -206,11 +210,13 @@ motion_free(struct motion *m)
 	motion_global_free(&m->glob);
 	free(m->cur);
 	free(m->acc);
-	free(m->bg);
-	free(m->dev);
-	free(m->since);
-	free(m->act);
-	free(m->fg);
+	free(m->pl.bg);
+	free(m->pl.since);
+	free(m->pl.bgi);
+	free(m->pl.dev);
+	free(m->pl.tl);
+	free(m->pl.act);
+	free(m->pl.fg);
 	free(m->fg2);
 	free(m->tmp);
 	free(m->zonemap);
@@ -233,19 +239,19 @@ motion_zone_name(const struct motion *m, int i)
 	return m->cfg.zones[i].name;
 }
 
-/* Despeckle steps from the config, then the mask is in m->fg. */
+/* Despeckle steps from the config, then the mask is in m->pl.fg. */
 static void
 despeckle(struct motion *m)
 {
 	for (const char *s = m->cfg.despeckle; *s; s++) {
 		if (*s == 'M')
-			motion_majority(m->fg, m->fg2, m->tmp, m->w, m->h);
+			motion_majority(m->pl.fg, m->fg2, m->tmp, m->w, m->h);
 		else if (*s == 'E')
-			motion_erode(m->fg, m->fg2, m->tmp, m->w, m->h);
+			motion_erode(m->pl.fg, m->fg2, m->tmp, m->w, m->h);
 		else
-			motion_dilate(m->fg, m->fg2, m->tmp, m->w, m->h);
-		uint8_t *t = m->fg;
-		m->fg = m->fg2;
+			motion_dilate(m->pl.fg, m->fg2, m->tmp, m->w, m->h);
+		uint8_t *t = m->pl.fg;
+		m->pl.fg = m->fg2;
 		m->fg2 = t;
 	}
 }
@@ -277,9 +283,9 @@ blob_to_box(const struct motion *m, const struct motion_blob *b,
 /* Learning rate for this frame: frame interval over the background time
  * constant, and a cumulative average (1/n) right after a (re)start. */
 static int16_t
-learning_rate(const struct motion *m)
+learning_rate(const struct motion *m, double dt_ms)
 {
-	double a = m->dt_ms / m->cfg.background_ms;
+	double a = dt_ms / m->cfg.background_ms;
 
 	if (m->learn_n < FAST_FRAMES && a < 1.0 / (m->learn_n + 1))
 		a = 1.0 / (m->learn_n + 1);
@@ -338,10 +344,11 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 	}
 	if (m->nframes == 0) {
 		m->pts0 = m->last_pts = pts;
-		motion_snap(cur, cs, m->bg, m->since, m->w, m->h, 0);
+		motion_snap(cur, cs, &m->pl, m->w, m->h, 0);
 		motion_global_sample(&m->glob, cur, cs);
 		m->nframes = 1;
 		m->learn_n = 1;
+		m->last_learn = pts;
 		r->flags = MOTION_WARMUP;
 		motion_event_update(&m->ev, &m->cfg, 0, r);
 		return 0;
@@ -357,7 +364,7 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 	int warm = m->nframes < (c->warmup_ms > 0 ? 8 : 2) ||
 	    pts - m->pts0 < c->warmup_ms;
 	struct motion_gstat g;
-	motion_global_stats(&m->glob, cur, cs, m->bg, m->w, thr, &g);
+	motion_global_stats(&m->glob, cur, cs, m->pl.bg, m->w, thr, &g);
 
 	if (!warm && !m->relearn) {
 		enum motion_gdecision d = motion_global_decide(&m->glob, &g,
@@ -373,9 +380,11 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 			    1.0, g.use_gain ? 0 : g.offset);
 		if (d == MOTION_G_COMPENSATE) {
 			if (g.use_gain)
-				motion_bg_gain(m->bg, m->w * m->h, g.gain256);
+				motion_bg_gain(m->pl.bg, m->pl.bgi, m->w * m->h,
+				    g.gain256);
 			else
-				motion_bg_offset(m->bg, m->w * m->h, g.offset);
+				motion_bg_offset(m->pl.bg, m->pl.bgi, m->w * m->h,
+				    g.offset);
 			r->flags |= MOTION_COMPENSATED;
 		} else if (d == MOTION_G_SWITCH) {
 			m->relearn = 1;
@@ -390,7 +399,7 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 		m->stable = g.raw < 0.05f ? m->stable + 1 : 0;
 		if (g.n > 0)
 			m->gdev = g.fd_noise;
-		motion_snap(cur, cs, m->bg, m->since, m->w, m->h, now);
+		motion_snap(cur, cs, &m->pl, m->w, m->h, now);
 		if (m->stable >= 2 ||
 		    pts - m->relearn_start >= c->lightswitch_max_ms) {
 			m->relearn = 0;
@@ -404,26 +413,32 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 	if (g.n > 0 && g.raw < 0.25f)
 		m->gdev += (g.noise - m->gdev) * (warm ? 0.3f : 0.05f);
 
-	/* 3. Classify and learn. During warm-up nothing is reported, and
-	 * what stays foreground for a few frames is absorbed at once: the
-	 * background then holds the last steady value of every pixel, not a
-	 * smear of whatever moved while the detector started. */
-	px.a = learning_rate(m);
-	px.kq = (uint8_t)m->kq;
-	px.floor = (uint8_t)thr;
-	px.now = now;
-	px.absorb = m->absorb_ticks;
-	px.absorb_on = c->absorb_ms > 0;
-	if (warm) {
-		int t = (int)(2.5 * m->dt_ms / m->tick_ms) + 1;
-		px.absorb = (uint16_t)(t < px.absorb ? t : px.absorb);
-		px.absorb_on = 1;
+	/* 3. Detect every frame; learn at most every MOTION_LEARN_MS (every
+	 * frame while warming up or right after a re-learn). During warm-up
+	 * nothing is reported, and what stays foreground for a few frames is
+	 * absorbed at once: the background then holds the last steady value
+	 * of every pixel, not a smear of what moved while it started. */
+	motion_detect(cur, cs, m->pl.bgi, m->pl.tl, m->pl.fg, m->w, m->h,
+	    (uint8_t)thr);
+	int64_t since_learn = pts - m->last_learn;
+	if (warm || m->learn_n < FAST_FRAMES || since_learn >= MOTION_LEARN_MS) {
+		px.a = learning_rate(m, warm || m->learn_n < FAST_FRAMES ?
+		    m->dt_ms : (double)since_learn);
+		px.kq = (uint8_t)m->kq;
+		px.now = now;
+		px.absorb = m->absorb_ticks;
+		px.absorb_on = c->absorb_ms > 0;
+		if (warm) {
+			int t = (int)(2.5 * m->dt_ms / m->tick_ms) + 1;
+			px.absorb = (uint16_t)(t < px.absorb ? t : px.absorb);
+			px.absorb_on = 1;
+		}
+		px.learn_dev = 1;
+		motion_learn(cur, cs, &m->pl, m->w, m->h, &px);
+		m->last_learn = pts;
+		if (m->learn_n < FAST_FRAMES)
+			m->learn_n++;
 	}
-	px.learn_dev = 1;
-	motion_classify(cur, cs, m->bg, m->dev, m->since, m->act, m->fg,
-	    m->w, m->h, &px);
-	if (m->learn_n < FAST_FRAMES)
-		m->learn_n++;
 	if (warm) {
 		r->flags |= MOTION_WARMUP;
 		goto done;
@@ -432,8 +447,9 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 	/* 4. Despeckle, components (ghosts absorbed), boxes. */
 	despeckle(m);
 	struct motion_blobctx bc = {
-		.fg = m->fg, .w = m->w, .h = m->h, .zonemap = m->zonemap,
-		.cur = cur, .cs = cs, .bg = m->bg, .since = m->since,
+		.fg = m->pl.fg, .w = m->w, .h = m->h, .zonemap = m->zonemap,
+		.cur = cur, .cs = cs, .bg = m->pl.bg, .since = m->pl.since,
+		.bgi = m->pl.bgi,
 		.now = now, .shrink = m->shrink, .ghosts = 1,
 		.runs = m->runs, .frag = m->frag, .min_frag = m->min_frag_px,
 		.merge_px = m->merge_px, .min_area = m->min_area_px,
@@ -441,12 +457,15 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 	int nb = motion_blobs(&bc, m->blobs, MOTION_MAX_BOXES);
 	int changed = bc.changed;
 	r->score = m->nactive > 0 ? (float)changed / m->nactive : 0;
+	int moving[MOTION_MAX_BOXES];
+	motion_track_update(&m->tracks, m->blobs, nb, pts, c->still_ms, moving);
 	for (int i = 0; i < nb; i++) {
 		blob_to_box(m, &m->blobs[i], &r->box[i]);
+		r->box[i].moving = moving[i];
+		motion |= moving[i];
 		r->zones |= r->box[i].zones;
 	}
 	r->nboxes = nb;
-	motion = nb > 0;
 	if (motion)
 		r->flags |= MOTION_MOTION;
 done:

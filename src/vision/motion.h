@@ -64,8 +64,12 @@ struct motion_config {
 				   frame width into one box (0.02) */
 	int work_width;		/* target working width in pixels (320) */
 	int background_ms;	/* background time constant (10000) */
+	int still_ms;		/* an object in which nothing changed for this
+				   long is still: boxed, but not motion (3000);
+				   0 = every box is motion */
 	int absorb_ms;		/* a still object joins the background after
-				   this long (30000); 0 = never */
+				   this long (30000) and is no longer boxed;
+				   0 = never */
 	int warmup_ms;		/* learn without reporting (1000, >= 8 frames) */
 	int start_frames;	/* motion frames in a row to start an event (3) */
 	int end_quiet_ms;	/* quiet time that ends an event (5000) */
@@ -75,7 +79,7 @@ struct motion_config {
 				   count as a light/IR switch (0.35); 0 = off */
 	int lightswitch_max_ms;	/* longest re-learning period (5000) */
 	char despeckle[MOTION_DESPECKLE_MAX];	/* steps: M majority 3x3,
-				   E erode 3x3, D dilate 3x3 ("MD") */
+				   E erode 3x3, D dilate 3x3 ("M") */
 	int nmasks;
 	struct motion_polygon masks[MOTION_MAX_MASKS];	/* ignored areas */
 	int nzones;
@@ -107,11 +111,12 @@ int motion_config_check(const struct motion_config *cfg, char *err,
 struct motion_box {
 	int x, y, w, h;		/* pixels of the frame given to motion_new */
 	int area;		/* changed pixels in it, at working size */
+	int moving;		/* 1: changed within still_ms; 0: stopped */
 	uint32_t zones;		/* bit i set: touches cfg.zones[i] */
 };
 
 /* Flags of a result. */
-#define MOTION_MOTION		0x01	/* at least one box in this frame */
+#define MOTION_MOTION		0x01	/* at least one moving box */
 #define MOTION_EVENT_START	0x02	/* an event started (see event_*) */
 #define MOTION_EVENT_END	0x04	/* the event ended at this frame */
 #define MOTION_EVENT_ACTIVE	0x08	/* an event is open after this frame */

@@ -215,9 +215,11 @@ motion_blobs(struct motion_blobctx *c, struct motion_blob *out, int maxout)
 			c->nghosts += root == i;
 			const uint8_t *x = c->cur + (size_t)ri->y * c->cs;
 			uint16_t *bg = c->bg + (size_t)ri->y * w;
+			uint8_t *bgi = c->bgi + (size_t)ri->y * w;
 			uint16_t *since = c->since + (size_t)ri->y * w;
 			for (int k = ri->x0; k < ri->x1; k++) {
 				bg[k] = (uint16_t)(x[k] << MOTION_BG_SHIFT);
+				bgi[k] = x[k];
 				since[k] = c->now;
 			}
 		}

@@ -33,6 +33,7 @@ static const struct field {
 	{ "merge_distance", F_FLOAT, offsetof(struct motion_config, merge_distance), 0, 1 },
 	{ "work_width", F_INT, offsetof(struct motion_config, work_width), 32, MOTION_MAX_SIZE },
 	{ "background_ms", F_INT, offsetof(struct motion_config, background_ms), 100, 3600000 },
+	{ "still_ms", F_INT, offsetof(struct motion_config, still_ms), 0, 3600000 },
 	{ "absorb_ms", F_INT, offsetof(struct motion_config, absorb_ms), 0, 3600000 },
 	{ "warmup_ms", F_INT, offsetof(struct motion_config, warmup_ms), 0, 600000 },
 	{ "start_frames", F_INT, offsetof(struct motion_config, start_frames), 1, 1000 },
@@ -53,6 +54,7 @@ motion_config_default(struct motion_config *cfg)
 	cfg->merge_distance = 0.02f;
 	cfg->work_width = 320;
 	cfg->background_ms = 10000;
+	cfg->still_ms = 3000;
 	cfg->absorb_ms = 30000;
 	cfg->warmup_ms = 1000;
 	cfg->start_frames = 3;
@@ -61,7 +63,7 @@ motion_config_default(struct motion_config *cfg)
 	cfg->post_roll_ms = 2000;
 	cfg->lightswitch = 0.35f;
 	cfg->lightswitch_max_ms = 5000;
-	memcpy(cfg->despeckle, "MD", 3);
+	memcpy(cfg->despeckle, "M", 2);
 }
 
 static double

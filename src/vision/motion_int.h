@@ -5,8 +5,10 @@
  *	bg     uint16, grey level * 128 (7 fractional bits, max 32640)
  *	dev    uint8,  mean absolute deviation * 8 (3 fractional bits)
  *	since  uint16, tick at which the pixel was last background
+ *	bgi    uint8,  bg >> 7 (what motion_detect compares with)
+ *	tl     uint8,  per-pixel threshold k * dev, 255 under a mask
  *	act    uint8,  0xff where detection applies, 0 under a mask
- *	fg     uint8,  0xff foreground, 0 background
+ *	fg     uint8,  1 foreground, 0 background
  */
 #ifndef SEALCAM_MOTION_INT_H
 #define SEALCAM_MOTION_INT_H
@@ -17,12 +19,18 @@
 
 #define MOTION_BG_SHIFT	7
 #define MOTION_BG_MAX	(255 << MOTION_BG_SHIFT)
+#define MOTION_LEARN_MS	200	/* learn at most this often (5 Hz) */
+
+/* The per-pixel state, all w x h. */
+struct motion_planes {
+	uint16_t *bg, *since;
+	uint8_t *bgi, *dev, *tl, *act, *fg;
+};
 
 /* Per-frame parameters of the classify-and-learn kernel. */
 struct motion_px {
 	int16_t a;		/* learning rate * 65536, 1..32767 */
 	uint8_t kq;		/* noise multiplier * 4 (threshold = dev*kq/32) */
-	uint8_t floor;		/* smallest threshold, grey levels */
 	uint16_t now;		/* current tick */
 	uint16_t absorb;	/* ticks of foreground before absorbing */
 	uint8_t absorb_on;	/* 0: never absorb */
@@ -51,13 +59,14 @@ struct motion_blob {
 /* motion_pixel.c — the vectorised per-pixel kernels. */
 void motion_downscale(const uint8_t *src, int stride, int f, uint8_t *dst,
     int w, int h, uint16_t *acc);
-void motion_classify(const uint8_t *cur, int cstride, uint16_t *bg,
-    uint8_t *dev, uint16_t *since, const uint8_t *act, uint8_t *fg,
+void motion_detect(const uint8_t *cur, int cstride, const uint8_t *bgi,
+    const uint8_t *tl, uint8_t *fg, int w, int h, uint8_t floor);
+void motion_learn(const uint8_t *cur, int cstride, struct motion_planes *pl,
     int w, int h, const struct motion_px *p);
-void motion_snap(const uint8_t *cur, int cstride, uint16_t *bg,
-    uint16_t *since, int w, int h, uint16_t now);
-void motion_bg_offset(uint16_t *bg, int n, int off);
-void motion_bg_gain(uint16_t *bg, int n, int g256);
+void motion_snap(const uint8_t *cur, int cstride, struct motion_planes *pl,
+    int w, int h, uint16_t now);
+void motion_bg_offset(uint16_t *bg, uint8_t *bgi, int n, int off);
+void motion_bg_gain(uint16_t *bg, uint8_t *bgi, int n, int g256);
 void motion_erode(const uint8_t *in, uint8_t *out, uint8_t *tmp, int w, int h);
 void motion_dilate(const uint8_t *in, uint8_t *out, uint8_t *tmp, int w,
     int h);
@@ -74,6 +83,7 @@ struct motion_blobctx {
 	const uint8_t *cur;	/* the frame (cs bytes a row) and the */
 	int cs;			/* background, to tell ghosts from objects */
 	uint16_t *bg, *since;
+	uint8_t *bgi;
 	uint16_t now;
 	int shrink;		/* net dilation of the despeckle steps */
 	int ghosts;		/* 1: find and absorb ghosts */
@@ -90,7 +100,7 @@ int motion_blobs(struct motion_blobctx *c, struct motion_blob *out,
     int maxout);
 
 /* motion_global.c — whole-frame statistics on a sparse grid of samples. */
-#define MOTION_SAMPLES_WANTED 1500
+#define MOTION_SAMPLES_WANTED 1024
 
 struct motion_global {
 	int n;			/* samples (unmasked grid points) */
@@ -151,6 +161,27 @@ void motion_event_update(struct motion_ev *e, const struct motion_config *c,
 /* Close an open event into *r; 1 if one was open. */
 int motion_event_finish(struct motion_ev *e, const struct motion_config *c,
     struct motion_result *r);
+
+/* motion_track.c — is a box moving or still? Boxes are matched to the
+ * previous frame's by overlap; a track whose box has not changed by more
+ * than a small tolerance for still_ms is still. */
+#define MOTION_TRACKS_MAX 32
+
+struct motion_track {
+	struct motion_blob ref;	/* box when it last changed */
+	struct motion_blob box;	/* box now */
+	int64_t changed;	/* pts of that change */
+	int64_t seen;		/* pts it was last matched */
+};
+
+struct motion_tracks {
+	int n;
+	struct motion_track t[MOTION_TRACKS_MAX];
+};
+
+/* Match this frame's blobs (working coordinates) and set moving[i]. */
+void motion_track_update(struct motion_tracks *tr, const struct motion_blob *b,
+    int nb, int64_t pts, int still_ms, int *moving);
 
 /* motion_config.c — polygon rasterising at working size. */
 int motion_poly_inside(const struct motion_polygon *poly, float x, float y);

@@ -27,6 +27,9 @@ struct seq {
 	int64_t start_ms[16], end_ms[16], start_at[16], end_at[16];
 	int64_t clip_start[16], clip_end[16];
 	int last_motion;	/* last frame with motion, -1 */
+	int boxes;		/* frames with at least one box (moving or not) */
+	int last_box;		/* last frame with a box, -1 */
+	int still_boxes;	/* frames whose boxes are all still */
 };
 
 /*
@@ -49,6 +52,7 @@ run_seq(struct synth_scene *s, const struct motion_config *cfg, int n,
 	q->worst_iou = 1;
 	q->first_bad = -1;
 	q->last_motion = -1;
+	q->last_box = -1;
 	T_ASSERT(m != NULL && frame != NULL);
 	if (m == NULL || frame == NULL)
 		goto out;
@@ -60,6 +64,11 @@ run_seq(struct synth_scene *s, const struct motion_config *cfg, int n,
 		q->warm += !!(r.flags & MOTION_WARMUP);
 		q->lightswitch += !!(r.flags & MOTION_LIGHTSWITCH);
 		q->compensated += !!(r.flags & MOTION_COMPENSATED);
+		if (r.nboxes > 0) {
+			q->boxes++;
+			q->last_box = t;
+			q->still_boxes += !(r.flags & MOTION_MOTION);
+		}
 		if (r.flags & MOTION_MOTION) {
 			q->motion++;
 			q->motion_after += t >= after;

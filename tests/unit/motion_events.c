@@ -43,12 +43,14 @@ test_mask(void)
 	}
 }
 
-/* 7. A car drives in and parks: reported while it moves and while it
- * stands, until absorb_ms after it stopped; then nothing. */
+/* 7. A car drives in and parks: motion while it drives; once stopped it
+ * is still boxed but not motion (the event ends), until absorb_ms after it
+ * stopped, when it joins the background and is no longer boxed. */
 static void
 test_park(void)
 {
 	static const int absorbs[] = { 3000, 6000, 10000 };
+	static const int stills[] = { 1000, 3000, 2000 };
 	static const double fpss[] = { 10, 25, 15 };
 	struct motion_config cfg;
 	struct synth_scene s;
@@ -58,11 +60,12 @@ test_park(void)
 		double fps = fpss[i];
 		int enter = (int)(2 * fps), stop = enter + (int)(2 * fps);
 		int frames = stop + (int)((absorbs[i] + 8000) / 1000.0 * fps);
-		t_case("a car that parks is absorbed after absorb_ms=%d "
-		    "(%dx%d, %.0f fps)", absorbs[i], sizes[i][0], sizes[i][1],
-		    fps);
+		t_case("a car that parks is still after still_ms=%d and absorbed "
+		    "after absorb_ms=%d (%dx%d, %.0f fps)", stills[i],
+		    absorbs[i], sizes[i][0], sizes[i][1], fps);
 		motion_config_default(&cfg);
 		cfg.absorb_ms = absorbs[i];
+		cfg.still_ms = stills[i];
 		cfg.end_quiet_ms = 2000;
 		T_ASSERT(synth_init(&s, sizes[i][0], sizes[i][1], 700 + i, 20) == 0);
 		s.noise = 2;
@@ -76,20 +79,40 @@ test_park(void)
 		    (int)(s.h * 0.6) + ch, 0, 60);
 		o->texture = 20;
 		run_seq(&s, &cfg, frames, fps, frames, 0, &q);
-		double stop_ms = stop * 1000.0 / fps;
-		double last_ms = q.last_motion * 1000.0 / fps;
-		printf("# stopped at %.0f ms, last motion at %.0f ms (%+.0f ms "
-		    "after absorb_ms)\n", stop_ms, last_ms,
-		    last_ms - stop_ms - absorbs[i]);
+		double stop_ms = stop * 1000.0 / fps, dt = 1000.0 / fps;
+		double last_motion = q.last_motion * dt, last_box = q.last_box * dt;
+		printf("# stopped at %.0f ms: motion until %+.0f ms (still_ms %d), "
+		    "boxed until %+.0f ms (absorb_ms %d)\n", stop_ms,
+		    last_motion - stop_ms, stills[i], last_box - stop_ms,
+		    absorbs[i]);
+		/* One event: from driving in to still_ms after stopping. */
 		T_EQ(q.starts, 1);
 		T_EQ(q.ends, 1);
-		/* Still there at 90 % of absorb_ms, gone within 10 %. */
-		T_ASSERT(last_ms >= stop_ms + 0.9 * absorbs[i]);
-		T_ASSERT(last_ms <= stop_ms + 1.1 * absorbs[i] + 1000.0 / fps);
-		/* Motion in every frame from entering until then. */
 		T_ASSERT(q.motion >= q.last_motion - enter - 3);
+		/* (a box moves when its edges moved 1/8 of its size: the last
+		 * few frames before the stop may not count) */
+		T_ASSERT(last_motion >= stop_ms + stills[i] - 500);
+		T_ASSERT(last_motion <= stop_ms + stills[i] + 2 * dt);
 		if (q.ends == 1)
 			T_ASSERT(q.end_ms[0] == pts_of(q.last_motion, fps));
+		/* Boxed, still, until absorbed: at 90 % of absorb_ms it is
+		 * there, within 10 % after it it is gone. */
+		T_ASSERT(last_box >= stop_ms + 0.9 * absorbs[i]);
+		T_ASSERT(last_box <= stop_ms + 1.1 * absorbs[i] + dt);
+		T_ASSERT(q.still_boxes >= (int)((0.9 * absorbs[i] -
+		    stills[i]) / dt) - 2);
+
+		if (i > 0) {
+			synth_free(&s);
+			continue;
+		}
+		t_case("with still_ms=0 the parked car is motion until absorbed");
+		cfg.still_ms = 0;
+		run_seq(&s, &cfg, frames, fps, frames, 0, &q);
+		T_EQ(q.starts, 1);
+		T_EQ(q.still_boxes, 0);
+		T_EQ(q.last_motion, q.last_box);
+		T_ASSERT(q.last_motion * dt >= stop_ms + 0.9 * absorbs[i]);
 		synth_free(&s);
 	}
 }
@@ -243,6 +266,33 @@ test_hysteresis(void)
 		T_EQ(q.end_ms[0], pts_of(109, fps));
 		T_EQ(q.start_ms[1], pts_of(150, fps));
 		T_EQ(q.end_ms[1], pts_of(169, fps));
+		synth_free(&s);
+	}
+
+	t_case("an object that appears and stands still is motion for "
+	    "still_ms, then a still box; the event ends end_quiet_ms later");
+	{
+		double fps = 20;
+		motion_config_default(&cfg);
+		cfg.still_ms = 2000;
+		cfg.end_quiet_ms = 1000;
+		T_ASSERT(synth_init(&s, 320, 180, 955, 10) == 0);
+		s.noise = 2;
+		struct synth_obj *o = synth_add(&s, 100, 60, 0, 0, 30, 50, 0);
+		o->level = synth_contrast_level(&s, 100, 60, 130, 110, 0, 60);
+		o->start = 40;
+		o->end = 40 + 6 * 20;	/* 6 s */
+		run_seq(&s, &cfg, 200, fps, 200, 0, &q);
+		T_EQ(q.starts, 1);
+		T_EQ(q.ends, 1);
+		T_EQ(q.start_ms[0], pts_of(40, fps));
+		/* Motion from 40 for 2 s (the frame at exactly 2 s is still). */
+		T_EQ(q.motion, 40);
+		T_EQ(q.last_motion, 79);
+		T_EQ(q.end_ms[0], pts_of(79, fps));
+		T_EQ(q.end_at[0], 99);
+		T_EQ(q.boxes, 120);
+		T_EQ(q.still_boxes, 80);
 		synth_free(&s);
 	}
 

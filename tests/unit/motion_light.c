@@ -21,7 +21,7 @@ test_brightness(void)
 	for (int i = 0; i < (int)(sizeof(jumps) / sizeof(jumps[0])); i++) {
 		int sz = i % NSIZES;
 		double fps = i % 2 ? 15 : 25;
-		int jump = (int)(3 * fps), frames = (int)(8 * fps);
+		int jump = (int)(2 * fps), frames = (int)(5.5 * fps);
 		t_case("brightness jump x%.1f %+.0f is not motion (%dx%d)",
 		    jumps[i].gain, jumps[i].offset, sizes[sz][0], sizes[sz][1]);
 		motion_config_default(&cfg);
