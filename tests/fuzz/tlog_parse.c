@@ -1,7 +1,8 @@
 /*
  * Fuzz what a client parses besides notes: tile paths (the server maps them
- * to files), entry bundles, and the proof verifiers fed arbitrary sizes,
- * indexes, hashes and proof lengths. The first byte picks the target.
+ * to files), entry bundles, log entries and account chains, and the proof
+ * verifiers fed arbitrary sizes, indexes, hashes and proof lengths. The
+ * first byte picks the target.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sodium.h>
 
 #include "tlog.h"
+#include "tlog_entry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	mode = data[0] % 3;
+	mode = data[0] % 4;
 	data++;
 	size--;
 	if (mode == 0) {
@@ -65,6 +67,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (r == 0 && total != size)
 			abort();
+	} else if (mode == 3) {
+		/* entries: what parses must encode back to the same bytes; a
+		 * chain fed the bundle's entries never accepts a foreign one */
+		struct tlog_entry e;
+		uint8_t again[TLOG_ENTRY_LEN];
+		struct tlog_chain c;
+		const uint8_t *x;
+		size_t off = 0, n;
+		uint64_t i = 0;
+
+		if (tlog_entry_parse(data, size, &e) == 0 &&
+		    (tlog_entry_encode(&e, again) != 0 ||
+		    memcmp(again, data, TLOG_ENTRY_LEN) != 0))
+			abort();
+		memset(&c, 0, sizeof(c));
+		while (tlog_bundle_next(data, size, &off, &x, &n) == 1) {
+			struct tlog_chain before = c;
+			int r = tlog_chain_next(&c, x, n, i++);
+
+			if (r != TLOG_CHAIN_OK &&
+			    memcmp(&before, &c, sizeof(c)) != 0)
+				abort();
+			if (r == TLOG_CHAIN_OK && (tlog_entry_parse(x, n, &e) != 0 ||
+			    e.seq + 1 != c.next_seq))
+				abort();
+		}
 	} else {
 		struct tlog_proof p;
 		uint64_t a = take_u64(&data, &size), b = take_u64(&data, &size);
