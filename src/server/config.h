@@ -1,0 +1,58 @@
+/*
+ * config — sealcamd settings: built-in defaults, then a `key = value`
+ * config file, then command-line flags (each later source overrides).
+ *
+ * Every key has a flag of the same name with '_' written as '-':
+ * `max_upload = 64M` in the file is `--max-upload 64M` on the command line.
+ */
+#ifndef SEALCAMD_CONFIG_H
+#define SEALCAMD_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_PATH_MAX 4096
+
+struct config {
+	char listen[64];          /* IPv4 or IPv6 literal to bind */
+	unsigned port;            /* 0 = any free port (see port_file) */
+	char port_file[CONFIG_PATH_MAX]; /* write the bound port here ("" = no) */
+	char data_dir[CONFIG_PATH_MAX];  /* SQLite database and blob store */
+	uint64_t max_upload;      /* bytes per sealed object */
+	uint64_t json_max;        /* bytes per JSON request body */
+	uint64_t header_max;      /* bytes of request line + headers */
+	int64_t session_ttl_ms;   /* session lifetime from login */
+	unsigned threads;         /* libmicrohttpd thread pool size */
+	unsigned max_connections; /* concurrent connections, all clients */
+	unsigned header_timeout_s; /* request headers must be complete by then */
+	uint64_t min_upload_rate; /* bytes/s an upload must average (after grace) */
+	unsigned login_burst;     /* login attempts allowed at once per e-mail/address */
+	unsigned login_per_min;   /* refill of those attempts per minute */
+	unsigned sweep_interval_s; /* retention sweeper period */
+	unsigned shutdown_grace_s; /* in-flight requests get this long on SIGTERM */
+	int log_level;            /* enum log_level */
+};
+
+/* Fill c with the defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * Read `key = value` lines from path ('#' starts a comment, blank lines
+ * ignored). Returns 0, or -1 after printing "path:line: what" to stderr.
+ */
+int config_load_file(struct config *c, const char *path);
+
+/*
+ * Apply one setting by key ("max_upload") from text ("64M"). Returns 0, or
+ * -1 with a message in err (size errlen) naming what was expected.
+ */
+int config_set(struct config *c, const char *key, const char *value,
+    char *err, size_t errlen);
+
+/* Write the keys, their meaning and defaults (for --help). */
+void config_usage(FILE *f);
+
+/* Write the effective settings as `key = value` lines (for the operator). */
+void config_dump(const struct config *c, FILE *f);
+
+#endif

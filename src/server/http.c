@@ -1,0 +1,679 @@
+/*
+ * http — libmicrohttpd glue: one epoll thread pool; every request walks
+ *
+ *   callback_request (first call)   match route, check header size, auth
+ *                                   (auth.c), check body type and size
+ *   callback_request (body chunks)  JSON into a bounded buffer, or streamed
+ *                                   to the route's data callback
+ *   callback_request (last call)    parse JSON, run the handler
+ *   callback_completed              free, one log line, metrics
+ *
+ * Answers that can be known from the headers alone (no route, no access,
+ * too large, wrong type) are queued on the first call, so the body is never
+ * read. libmicrohttpd cannot answer in the middle of a body, so errors found
+ * while streaming are recorded (http_fail) and sent once it ends.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "guard.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+#include "wait.h"
+
+struct http {
+	struct server *srv;
+	struct MHD_Daemon *d;
+	unsigned port;
+	pthread_t tick;           /* guard and long-poll deadlines */
+	atomic_int tick_stop;
+	atomic_int inflight;      /* requests between first call and completion */
+};
+
+int64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* --- answering ------------------------------------------------------------ */
+
+static void
+queue(struct req *rq, unsigned status, struct MHD_Response *r, uint64_t len)
+{
+	if (r == NULL || rq->status != 0) {
+		/* A second answer is a bug in a handler; the first one stands. */
+		if (rq->status != 0)
+			log_err("http", "route=\"%s\" err=\"answered twice\"",
+			    rq->route ? rq->route->path : "-");
+		if (r != NULL)
+			MHD_destroy_response(r);
+		return;
+	}
+	if (MHD_queue_response(rq->conn, status, r) == MHD_YES) {
+		rq->status = status;
+		rq->bytes_out = len;
+	}
+	MHD_destroy_response(r);
+}
+
+static void
+api_headers(struct MHD_Response *r, const char *ctype)
+{
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+void
+http_reply_json(struct req *rq, unsigned status, json_t *body)
+{
+	struct MHD_Response *r;
+	char *text;
+	size_t len;
+
+	if (body == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	len = strlen(text);
+	/* MUST_FREE: libmicrohttpd frees text with free() when sent. */
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return;
+	}
+	api_headers(r, "application/json");
+	queue(rq, status, r, len);
+}
+
+void
+http_reply_empty(struct req *rq, unsigned status)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+
+	if (r != NULL)
+		api_headers(r, "application/json");
+	queue(rq, status, r, 0);
+}
+
+static void
+verror(struct req *rq, unsigned status, const char *code, const char *fmt,
+    va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	http_reply_json(rq, status, json_pack("{s:{s:s, s:s}}", "error", "code",
+	    code, "message", msg));
+}
+
+void
+http_error(struct req *rq, unsigned status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(rq, status, code, fmt, ap);
+	va_end(ap);
+}
+
+void
+http_error_retry(struct req *rq, unsigned retry_after_s, const char *msg)
+{
+	const union MHD_ConnectionInfo *ci;
+	char ra[16];
+	struct MHD_Response *r;
+	char *text;
+	json_t *body;
+
+	body = json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited",
+	    "message", msg);
+	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (text == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return;
+	}
+	api_headers(r, "application/json");
+	snprintf(ra, sizeof(ra), "%u", retry_after_s);
+	MHD_add_response_header(r, "Retry-After", ra);
+	(void)ci;
+	queue(rq, 429, r, strlen(text));
+}
+
+void
+http_reply_fd(struct req *rq, unsigned status, int fd, uint64_t size,
+    const char *ctype, const char *etag)
+{
+	/* sendfile() where possible; libmicrohttpd closes fd when done. */
+	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+
+	if (r == NULL) {
+		close(fd);
+		http_error(rq, 500, "internal", "cannot stream the object");
+		return;
+	}
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* Sealed objects never change under their (camera, kind, seq). */
+	MHD_add_response_header(r, "Cache-Control", "private, max-age=31536000, immutable");
+	if (etag != NULL)
+		MHD_add_response_header(r, "ETag", etag);
+	queue(rq, status, r, size);
+}
+
+void
+http_reply_text(struct req *rq, unsigned status, const char *ctype,
+    const char *text, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)text,
+	    MHD_RESPMEM_MUST_COPY);
+
+	if (r != NULL) {
+		MHD_add_response_header(r, "Content-Type", ctype);
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	}
+	queue(rq, status, r, len);
+}
+
+int
+http_fail(struct req *rq, unsigned status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rq->failed)
+		return -1;            /* the first error is the one reported */
+	rq->failed = 1;
+	rq->fail_status = status;
+	snprintf(rq->fail_code, sizeof(rq->fail_code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(rq->fail_msg, sizeof(rq->fail_msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* --- reading ---------------------------------------------------------------- */
+
+const char *
+http_query(struct req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *
+http_header(struct req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+void
+http_suspend(struct req *rq)
+{
+	rq->suspended = 1;
+	guard_request_body_done(rq->guard);
+	MHD_suspend_connection(rq->conn);
+}
+
+void
+http_resume(struct req *rq)
+{
+	rq->suspended = 0;
+	rq->resumed++;
+	MHD_resume_connection(rq->conn);
+}
+
+/* --- the request lifecycle ---------------------------------------------------- */
+
+static void
+client_addr(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "?");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6) {
+		/* One IPv6 client usually owns a whole /64: limit per /64. */
+		struct in6_addr a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		memset(a.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a, out, (socklen_t)len);
+	}
+}
+
+/* Is the Content-Type (ignoring parameters and case) equal to want? */
+static int
+ctype_is(struct req *rq, const char *want)
+{
+	const char *ct = http_header(rq, "Content-Type");
+	size_t n = strlen(want);
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* First call: everything that can be decided from the request head. */
+static void
+req_begin(struct req *rq, const char *method, const char *url)
+{
+	const struct config *cfg = rq->srv->cfg;
+	const union MHD_ConnectionInfo *ci;
+	const char *cl, *te;
+	char allow[64];
+
+	switch (routes_match(method, url, &rq->route, &rq->params, allow, sizeof(allow))) {
+	case ROUTE_NOT_FOUND:
+		rq->route = NULL;
+		http_error(rq, 404, "not_found", "no such endpoint");
+		return;
+	case ROUTE_BAD_METHOD: {
+		struct MHD_Response *r;
+		rq->route = NULL;
+		http_error(rq, 405, "method_not_allowed", "use %s", allow);
+		(void)r;
+		return;
+	}
+	case ROUTE_FOUND:
+		break;
+	}
+	/* The request line and headers, in bytes (libmicrohttpd has already
+	 * refused anything beyond its per-connection memory). */
+	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (ci != NULL && ci->header_size > cfg->header_max) {
+		http_error(rq, 431, "too_large", "request headers over %" PRIu64 " bytes",
+		    cfg->header_max);
+		return;
+	}
+	cl = http_header(rq, "Content-Length");
+	te = http_header(rq, "Transfer-Encoding");
+	if (cl != NULL) {
+		char *end;
+		errno = 0;
+		rq->content_length = strtoull(cl, &end, 10);
+		if (errno != 0 || end == cl || *end != '\0') {
+			http_error(rq, 400, "bad_request", "bad Content-Length");
+			return;
+		}
+		rq->has_length = 1;
+	}
+	/* Who is calling, and may they? (auth.c answers if not.) */
+	if (auth_check(rq) != 0)
+		return;
+	switch (rq->route->body) {
+	case BODY_NONE:
+		if (rq->has_length && rq->content_length > cfg->json_max) {
+			http_error(rq, 413, "too_large", "this endpoint takes no body");
+			return;
+		}
+		break;
+	case BODY_JSON:
+		if (!ctype_is(rq, "application/json")) {
+			http_error(rq, 415, "unsupported_media_type",
+			    "send Content-Type: application/json");
+			return;
+		}
+		if (rq->has_length && rq->content_length > cfg->json_max) {
+			http_error(rq, 413, "too_large", "JSON bodies are limited to %" PRIu64
+			    " bytes", cfg->json_max);
+			return;
+		}
+		break;
+	case BODY_STREAM:
+		if (!ctype_is(rq, "application/octet-stream")) {
+			http_error(rq, 415, "unsupported_media_type",
+			    "send Content-Type: application/octet-stream");
+			return;
+		}
+		if (!rq->has_length || te != NULL) {
+			http_error(rq, 411, "bad_request", "Content-Length is required");
+			return;
+		}
+		if (rq->content_length > cfg->max_upload) {
+			http_error(rq, 413, "too_large", "objects are limited to %" PRIu64
+			    " bytes", cfg->max_upload);
+			return;
+		}
+		if (rq->route->begin(rq) != 0) {
+			if (rq->status == 0 && rq->failed)
+				http_error(rq, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
+			return;
+		}
+		break;
+	}
+	guard_request_begin(rq->guard, rq->has_length ? (int64_t)rq->content_length :
+	    (te != NULL ? -1 : 0), http_now_ms());
+}
+
+static void
+req_body(struct req *rq, const char *data, size_t n)
+{
+	const struct config *cfg = rq->srv->cfg;
+
+	rq->bytes_in += n;
+	guard_request_body(rq->guard, n);
+	if (rq->failed)
+		return;               /* drop the rest, answer at the end */
+	if (rq->route->body == BODY_STREAM) {
+		(void)rq->route->data(rq, (const uint8_t *)data, n);
+		return;
+	}
+	if (rq->body_len + n > cfg->json_max) {
+		http_fail(rq, 413, "too_large", "JSON bodies are limited to %" PRIu64 " bytes",
+		    cfg->json_max);
+		return;
+	}
+	if (rq->route->body == BODY_NONE)
+		return;
+	if (rq->body_len + n > rq->body_cap) {
+		size_t cap = rq->body_cap ? rq->body_cap : 1024;
+		char *nb;
+		while (cap < rq->body_len + n)
+			cap *= 2;
+		if (cap > cfg->json_max)
+			cap = cfg->json_max;
+		if ((nb = realloc(rq->body, cap)) == NULL) {
+			http_fail(rq, 500, "internal", "out of memory");
+			return;
+		}
+		rq->body = nb;
+		rq->body_cap = cap;
+	}
+	memcpy(rq->body + rq->body_len, data, n);
+	rq->body_len += n;
+}
+
+/* Last call: the body is complete (or this is a resumed long-poll). */
+static void
+req_end(struct req *rq)
+{
+	if (!rq->resumed)
+		guard_request_body_done(rq->guard);
+	if (rq->failed) {
+		http_error(rq, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
+		return;
+	}
+	if (rq->route->body == BODY_JSON && rq->json == NULL) {
+		json_error_t jerr;
+
+		rq->json = json_loadb(rq->body ? rq->body : "", rq->body_len,
+		    JSON_REJECT_DUPLICATES, &jerr);
+		if (rq->json == NULL || !json_is_object(rq->json)) {
+			http_error(rq, 400, "invalid_json", rq->json ? "expected a JSON object" :
+			    "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+			    jerr.text);
+			return;
+		}
+	}
+	rq->route->handler(rq);
+	if (rq->status == 0 && !rq->suspended) {
+		log_err("http", "route=\"%s\" err=\"handler gave no answer\"", rq->route->path);
+		http_error(rq, 500, "internal", "no answer");
+	}
+}
+
+static enum MHD_Result
+callback_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct req *rq = *con_cls;
+
+	(void)version;
+	if (rq == NULL) {
+		const union MHD_ConnectionInfo *ci;
+
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		rq->srv = h->srv;
+		rq->http = h;
+		rq->conn = conn;
+		rq->start_us = mono_us();
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		rq->guard = ci ? ci->socket_context : NULL;
+		client_addr(conn, rq->addr, sizeof(rq->addr));
+		*con_cls = rq;
+		atomic_fetch_add(&h->inflight, 1);
+		req_begin(rq, method, url);
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		req_body(rq, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->status != 0)
+		return MHD_YES;       /* answered on the first call */
+	req_end(rq);
+	return (rq->status != 0 || rq->suspended) ? MHD_YES : MHD_NO;
+}
+
+static void
+callback_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct req *rq = *con_cls;
+	double ms;
+
+	(void)conn;
+	if (rq == NULL)
+		return;
+	*con_cls = NULL;
+	wait_unpark(h->srv->waits, rq);
+	if (rq->state_free != NULL)
+		rq->state_free(rq);
+	json_decref(rq->json);
+	free(rq->body);
+	guard_request_end(rq->guard, http_now_ms());
+	ms = (double)(mono_us() - rq->start_us) / 1000.0;
+	/* One line per request: the route pattern, never the raw path's
+	 * query or any header (tokens live there). */
+	log_info("http", "method=%s route=%s status=%u in=%" PRIu64 " out=%" PRIu64
+	    " ms=%.1f%s", rq->route ? rq->route->method : "-",
+	    rq->route ? rq->route->path : "-", rq->status, rq->bytes_in, rq->bytes_out,
+	    ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+	metrics_request(rq->route ? (int)routes_index(rq->route) : -1, rq->status,
+	    ms / 1000.0, rq->bytes_in, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ?
+	    rq->bytes_out : 0);
+	free(rq);
+	atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void
+callback_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (msg[i] == '"')
+			msg[i] = '\'';
+	log_debug("mhd", "msg=\"%s\"", msg);
+}
+
+static void *
+tick_main(void *arg)
+{
+	struct http *h = arg;
+
+	/* Deadlines need ~1 s resolution; 250 ms keeps long-poll answers
+	 * close to the requested wait. */
+	while (!atomic_load(&h->tick_stop)) {
+		struct timespec ts = { 0, 250 * 1000000 };
+		int64_t now = http_now_ms();
+
+		guard_tick(h->srv->guard, now);
+		wait_tick(h->srv->waits, now);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* Enough descriptors for max_connections plus files being streamed. */
+static void
+raise_nofile(unsigned want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < (rlim_t)want * 2 + 64) {
+		rl.rlim_cur = rl.rlim_max < (rlim_t)want * 2 + 64 ? rl.rlim_max :
+		    (rlim_t)want * 2 + 64;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct http *
+http_start(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+	struct http *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->srv = srv;
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, cfg->listen, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)cfg->port);
+		sa = (struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, cfg->listen, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)cfg->port);
+		sa = (struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		log_err("http", "listen=%s err=\"not an IPv4 or IPv6 address\"", cfg->listen);
+		free(h);
+		return NULL;
+	}
+	raise_nofile(cfg->max_connections);
+	/*
+	 * Per-connection memory holds the request head and the read buffer:
+	 * the largest head we accept plus 32 KiB for body reads. With
+	 * max_connections this bounds what slow or idle clients can pin.
+	 */
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, callback_request, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, callback_mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
+	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->header_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(cfg->header_max * 2 + (32u << 10)),
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	    MHD_OPTION_NOTIFY_COMPLETED, callback_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, guard_callback_connection, srv->guard,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		log_err("http", "listen=%s port=%u err=\"cannot start (address in use?)\"",
+		    cfg->listen, cfg->port);
+		free(h);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = di ? di->port : cfg->port;
+	if (pthread_create(&h->tick, NULL, tick_main, h) != 0) {
+		MHD_stop_daemon(h->d);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+unsigned
+http_port(const struct http *h)
+{
+	return h->port;
+}
+
+void
+http_stop(struct http *h, unsigned grace_s)
+{
+	int64_t until;
+	MHD_socket lfd;
+
+	if (h == NULL)
+		return;
+	/* 1. No new connections. */
+	lfd = MHD_quiesce_daemon(h->d);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	/* 2. Long-polls answer now (they see srv->stopping). */
+	wait_wake_all(h->srv->waits);
+	/* 3. In-flight requests get grace_s to finish. */
+	until = mono_us() + (int64_t)grace_s * 1000000;
+	while (atomic_load(&h->inflight) > 0 && mono_us() < until) {
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load(&h->inflight) > 0)
+		log_warn("http", "action=stop inflight=%d err=\"grace period over, closing\"",
+		    atomic_load(&h->inflight));
+	atomic_store(&h->tick_stop, 1);
+	pthread_join(h->tick, NULL);
+	/* Anyone who parked after step 2 is woken before the threads go. */
+	wait_wake_all(h->srv->waits);
+	MHD_stop_daemon(h->d);
+	free(h);
+}

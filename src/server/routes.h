@@ -1,0 +1,95 @@
+/*
+ * routes — the route table (routes.c): every endpoint, who may call it,
+ * and the function that answers. PROTOCOL.md describes the same table.
+ */
+#ifndef SEALCAMD_ROUTES_H
+#define SEALCAMD_ROUTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct req;
+
+/*
+ * Who may call a route (PROTOCOL.md "Access rules"). ACCESS_UNSET is 0 so
+ * a row written without a rule is caught: routes_check() refuses to start.
+ */
+enum access {
+	ACCESS_UNSET = 0,
+	ACCESS_PUBLIC,            /* anyone */
+	ACCESS_PAIRING,           /* anyone holding the pairing id (one-time capability) */
+	ACCESS_USER,              /* a user session */
+	ACCESS_SESSION,           /* a user or staff session */
+	ACCESS_CREATOR,           /* the user who created pairing {pairing_id} */
+	ACCESS_VIEWER,            /* owner or current member of camera {cam} */
+	ACCESS_OWNER,             /* owner of camera {cam} */
+	ACCESS_CAMERA,            /* a camera token (acts on its own camera only) */
+};
+
+/* How the request body is read before the handler runs. */
+enum body {
+	BODY_NONE,                /* no body expected (one is read and dropped, bounded) */
+	BODY_JSON,                /* application/json, <= json_max, parsed to an object */
+	BODY_STREAM,              /* streamed to route->data, e.g. sealed uploads */
+};
+
+typedef void route_fn(struct req *rq);
+/* Body streaming: begin after auth (0 = go on, -1 = it replied/failed),
+ * data per chunk (-1 = it called http_fail and the rest is dropped). */
+typedef int route_begin_fn(struct req *rq);
+typedef int route_data_fn(struct req *rq, const uint8_t *buf, size_t len);
+
+struct route {
+	const char *method;
+	const char *path;         /* literal segments and {cam} {kind} {seq} {pairing_id} */
+	enum access access;
+	enum body body;
+	route_fn *handler;        /* answers once the body is complete */
+	route_begin_fn *begin;    /* BODY_STREAM only */
+	route_data_fn *data;      /* BODY_STREAM only */
+};
+
+/* Path parameters, parsed and validated by the matcher. */
+struct route_params {
+	uint8_t cam[16];          /* {cam}: 32 lowercase hex */
+	uint8_t pairing_id[32];   /* {pairing_id}: 64 lowercase hex */
+	int kind;                 /* {kind}: 1 segment, 2 event, 3 thumbnail */
+	uint64_t seq;             /* {seq}: decimal, < 2^63 */
+};
+
+enum route_match { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
+
+/*
+ * Find the route for method and path; fill params. ROUTE_BAD_METHOD if the
+ * path exists under another method (allow gets the methods, comma-separated).
+ */
+enum route_match routes_match(const char *method, const char *path,
+    const struct route **r, struct route_params *params, char *allow,
+    size_t allow_len);
+
+/* Number of routes and the i-th (for metrics labels). */
+size_t routes_count(void);
+const struct route *routes_get(size_t i);
+size_t routes_index(const struct route *r);
+
+/* Name of an access rule as PROTOCOL.md writes it ("owner(cam)"). */
+const char *routes_access_name(enum access a);
+
+/* 0 if every route has an access rule and a handler; else -1 (logged). */
+int routes_check(void);
+
+/* The table as JSON: [{"method", "path", "access", "body"}...]. */
+void routes_print_json(FILE *f);
+
+/* Handlers, by file. */
+route_fn h_healthz, h_metrics;
+route_fn h_signup, h_login, h_logout, h_me, h_vault_put, h_vault_get, h_user_lookup;
+route_fn h_pairing_create, h_pairing_get, h_pairing_register;
+route_fn h_cameras, h_camera_get, h_camera_delete, h_keyring_put, h_keyring_get,
+    h_retention_put, h_camera_keyring_poll;
+route_fn h_objects_list, h_object_get, h_object_put;
+route_begin_fn h_object_put_begin;
+route_data_fn h_object_put_data;
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * routes_accounts — signup, login, logout, me, vault backup, user lookup.
+ * The password only logs in (Argon2id, auth.c); it never derives a key.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "auth.h"
+#include "http.h"
+#include "jsonv.h"
+#include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "server.h"
+#include "store.h"
+
+/* Hex fingerprint shown to users for out-of-band comparison: until the
+ * core library's vault fingerprint lands, the server gives none. */
+static json_t *
+vault_json(const struct store_account *a)
+{
+	if (!a->has_vault)
+		return json_null();
+	return json_pack("{s:o, s:o}", "box_pk", jv_hexstr(a->box_pk, STORE_PK_LEN),
+	    "sign_pk", jv_hexstr(a->sign_pk, STORE_PK_LEN));
+}
+
+/* Issue a session for account and answer with it. */
+static void
+reply_session(struct req *rq, unsigned status, const struct store_account *a)
+{
+	char token[AUTH_TOKEN_STRLEN];
+	uint8_t hash[STORE_HASH_LEN];
+	int64_t now = http_now_ms(), expires = now + rq->srv->cfg->session_ttl_ms;
+
+	auth_token_new('u', token, hash);
+	if (store_session_create(rq->srv->store, hash, a->id, now, expires) != 0) {
+		sodium_memzero(token, sizeof(token));
+		http_error(rq, 500, "internal", "cannot create session");
+		return;
+	}
+	http_reply_json(rq, status, json_pack("{s:o, s:s, s:I, s:s}",
+	    "account_id", jv_hexstr(a->id, STORE_ID_LEN), "token", token,
+	    "expires_ms", (json_int_t)expires,
+	    "role", a->role == STORE_ROLE_STAFF ? "staff" : "user"));
+	sodium_memzero(token, sizeof(token));
+}
+
+/* Per-address budget shared by signup and login (Argon2id is not free). */
+static int
+limit_addr(struct req *rq)
+{
+	unsigned retry = 1;
+
+	if (ratelimit_take(rq->srv->login_addr, rq->addr, strlen(rq->addr),
+	    http_now_ms(), &retry) != 0) {
+		metrics_add(M_RATE_LIMITED, 1);
+		http_error_retry(rq, retry, "too many attempts from this address");
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_signup(struct req *rq)
+{
+	struct store_account a;
+	char pwhash[STORE_PWHASH_MAX], masked[64];
+	const char *email, *password, *why;
+	int r;
+
+	if (jv_string(rq, rq->json, "email", 1, 1024, &email) != 0 ||
+	    jv_string(rq, rq->json, "password", 0, 1 << 16, &password) != 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	if (auth_email_normalize(email, a.email) != 0) {
+		http_error(rq, 400, "bad_request", "field 'email': not an e-mail address");
+		return;
+	}
+	if (auth_password_policy(password, &why) != 0) {
+		http_error(rq, 400, "weak_password", "%s", why);
+		return;
+	}
+	if (limit_addr(rq) != 0)
+		return;
+	if (store_account_find(rq->srv->store, a.email, &a, NULL) == STORE_OK) {
+		http_error(rq, 409, "email_taken", "an account with this e-mail exists");
+		return;
+	}
+	if (auth_password_hash(password, pwhash) != 0) {
+		http_error(rq, 500, "internal", "cannot hash password");
+		return;
+	}
+	randombytes_buf(a.id, sizeof(a.id));
+	a.role = STORE_ROLE_USER;
+	a.created_ms = http_now_ms();
+	a.has_vault = 0;
+	r = store_account_create(rq->srv->store, &a, pwhash);
+	sodium_memzero(pwhash, sizeof(pwhash));
+	if (r == STORE_EXISTS) {
+		http_error(rq, 409, "email_taken", "an account with this e-mail exists");
+		return;
+	}
+	if (r != STORE_OK) {
+		http_error(rq, 500, "internal", "cannot create account");
+		return;
+	}
+	auth_email_mask(a.email, masked, sizeof(masked));
+	log_info("account", "action=signup email=%s", masked);
+	reply_session(rq, 201, &a);
+}
+
+void
+h_login(struct req *rq)
+{
+	struct store_account a;
+	char pwhash[STORE_PWHASH_MAX], email[STORE_EMAIL_MAX + 1], masked[64];
+	const char *e, *password;
+	unsigned retry = 1;
+	int found, ok;
+
+	if (jv_string(rq, rq->json, "email", 1, 1024, &e) != 0 ||
+	    jv_string(rq, rq->json, "password", 0, 1 << 16, &password) != 0)
+		return;
+	/* A malformed address cannot have an account: same answer as wrong. */
+	if (auth_email_normalize(e, email) != 0)
+		snprintf(email, sizeof(email), "-");
+	if (limit_addr(rq) != 0)
+		return;
+	if (ratelimit_take(rq->srv->login_email, email, strlen(email), http_now_ms(),
+	    &retry) != 0) {
+		metrics_add(M_RATE_LIMITED, 1);
+		http_error_retry(rq, retry, "too many attempts for this account");
+		return;
+	}
+	found = store_account_find(rq->srv->store, email, &a, pwhash);
+	if (found != STORE_OK && found != STORE_NOTFOUND) {
+		http_error(rq, 500, "internal", "store unavailable");
+		return;
+	}
+	/* Unknown e-mail: verify against a dummy hash, same cost, same answer. */
+	ok = auth_password_verify(found == STORE_OK ? pwhash : NULL, password) == 0 &&
+	    strlen(password) <= AUTH_PASSWORD_MAX;
+	sodium_memzero(pwhash, sizeof(pwhash));
+	auth_email_mask(email, masked, sizeof(masked));
+	if (!ok) {
+		metrics_add(M_LOGIN_FAILED, 1);
+		log_info("account", "action=login result=failed email=%s", masked);
+		http_error(rq, 401, "bad_credentials", "wrong e-mail or password");
+		return;
+	}
+	/* A user who gets in is not an attacker on this address. */
+	ratelimit_give(rq->srv->login_email, email, strlen(email), http_now_ms());
+	log_info("account", "action=login result=ok email=%s", masked);
+	reply_session(rq, 200, &a);
+}
+
+void
+h_logout(struct req *rq)
+{
+	if (store_session_delete(rq->srv->store, rq->who.token_hash) != 0) {
+		http_error(rq, 500, "internal", "store unavailable");
+		return;
+	}
+	http_reply_empty(rq, 204);
+}
+
+void
+h_me(struct req *rq)
+{
+	struct store_account a;
+
+	if (store_account_get(rq->srv->store, rq->who.account_id, &a) != STORE_OK) {
+		http_error(rq, 500, "internal", "store unavailable");
+		return;
+	}
+	http_reply_json(rq, 200, json_pack("{s:o, s:s, s:s, s:o}",
+	    "account_id", jv_hexstr(a.id, STORE_ID_LEN), "email", a.email,
+	    "role", a.role == STORE_ROLE_STAFF ? "staff" : "user",
+	    "vault", vault_json(&a)));
+}
+
+void
+h_vault_put(struct req *rq)
+{
+	uint8_t box_pk[STORE_PK_LEN], sign_pk[STORE_PK_LEN];
+	uint8_t *backup;
+	size_t len = 0;
+
+	if ((backup = malloc(STORE_BACKUP_MAX)) == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	if (jv_hex(rq, rq->json, "box_pk", box_pk, sizeof(box_pk)) != 0 ||
+	    jv_hex(rq, rq->json, "sign_pk", sign_pk, sizeof(sign_pk)) != 0 ||
+	    jv_base64(rq, rq->json, "backup", backup, STORE_BACKUP_MAX, &len) != 0)
+		goto out;
+	if (store_vault_put(rq->srv->store, rq->who.account_id, box_pk, sign_pk,
+	    backup, len) != STORE_OK) {
+		http_error(rq, 500, "internal", "store unavailable");
+		goto out;
+	}
+	http_reply_empty(rq, 204);
+out:
+	free(backup);
+}
+
+void
+h_vault_get(struct req *rq)
+{
+	struct store_account a;
+	uint8_t *backup;
+	size_t len = 0;
+	int r;
+
+	if ((backup = malloc(STORE_BACKUP_MAX)) == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	if (store_account_get(rq->srv->store, rq->who.account_id, &a) != STORE_OK) {
+		http_error(rq, 500, "internal", "store unavailable");
+		goto out;
+	}
+	r = store_vault_get(rq->srv->store, rq->who.account_id, backup,
+	    STORE_BACKUP_MAX, &len);
+	if (r == STORE_NOTFOUND || !a.has_vault) {
+		http_error(rq, 404, "not_found", "no vault published yet");
+		goto out;
+	}
+	if (r != STORE_OK) {
+		http_error(rq, 500, "internal", "store unavailable");
+		goto out;
+	}
+	http_reply_json(rq, 200, json_pack("{s:o, s:o, s:o}",
+	    "box_pk", jv_hexstr(a.box_pk, STORE_PK_LEN),
+	    "sign_pk", jv_hexstr(a.sign_pk, STORE_PK_LEN),
+	    "backup", jv_b64str(backup, len)));
+out:
+	free(backup);
+}
+
+void
+h_user_lookup(struct req *rq)
+{
+	struct store_account a;
+	char email[STORE_EMAIL_MAX + 1];
+	const char *q = http_query(rq, "email");
+	int r;
+
+	if (q == NULL || strlen(q) > 1024 || auth_email_normalize(q, email) != 0) {
+		http_error(rq, 400, "bad_request", "query 'email': not an e-mail address");
+		return;
+	}
+	r = store_account_find(rq->srv->store, email, &a, NULL);
+	if (r != STORE_OK && r != STORE_NOTFOUND) {
+		http_error(rq, 500, "internal", "store unavailable");
+		return;
+	}
+	/* Only accounts that can receive footage (a published vault); staff
+	 * accounts are never household members. */
+	if (r == STORE_NOTFOUND || !a.has_vault || a.role != STORE_ROLE_USER) {
+		http_error(rq, 404, "not_found", "no such user with a published vault");
+		return;
+	}
+	http_reply_json(rq, 200, json_pack("{s:o, s:o, s:o}",
+	    "account_id", jv_hexstr(a.id, STORE_ID_LEN),
+	    "box_pk", jv_hexstr(a.box_pk, STORE_PK_LEN),
+	    "sign_pk", jv_hexstr(a.sign_pk, STORE_PK_LEN)));
+}

@@ -1,0 +1,31 @@
+/*
+ * server — the context every handler sees: settings and the open
+ * resources, built by main.c in this order and torn down in reverse.
+ */
+#ifndef SEALCAMD_SERVER_H
+#define SEALCAMD_SERVER_H
+
+#include <stdatomic.h>
+
+#include "config.h"
+
+struct store;
+struct blob;
+struct ratelimit;
+struct waitlist;
+struct guard;
+struct sweeper;
+
+struct server {
+	const struct config *cfg;
+	struct store *store;
+	struct blob *blob;
+	struct ratelimit *login_email;   /* login attempts per e-mail */
+	struct ratelimit *login_addr;    /* login and signup attempts per client address */
+	struct waitlist *waits;          /* suspended keyring long-polls */
+	struct guard *guard;             /* slow-client deadlines */
+	struct sweeper *sweeper;         /* retention and deletions */
+	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
+};
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * store — sealcamd's metadata: accounts, sessions, pairings, cameras,
+ * keyrings, and one row per sealed object (never its bytes; those are in
+ * the blob store, see blob.h).
+ *
+ * The interface is backend-neutral: plain structs and fixed-size ids in,
+ * results out, no SQL or driver types. store_sqlite.c implements it today;
+ * a PostgreSQL backend (a later issue) adds a second implementation behind
+ * the same names (store_open() picks it from the URI) without touching
+ * routes. Every function is safe to call from any thread at once.
+ *
+ * Return values: 0 (STORE_OK) on success, STORE_ERR (-1) on an internal
+ * failure (already logged), or one of the outcomes callers branch on.
+ */
+#ifndef SEALCAMD_STORE_H
+#define SEALCAMD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_ID_LEN 16          /* account and camera ids */
+#define STORE_HASH_LEN 32        /* token hashes, pairing ids, content ids, blob keys */
+#define STORE_PK_LEN 32          /* X25519 / Ed25519 public keys */
+#define STORE_EMAIL_MAX 254      /* bytes, RFC 5321 path limit */
+#define STORE_NAME_MAX 128       /* camera name, bytes of UTF-8 */
+#define STORE_PROOF_MAX 128      /* pairing proof bytes */
+#define STORE_PWHASH_MAX 128     /* crypto_pwhash_STRBYTES */
+#define STORE_BACKUP_MAX 16384   /* encrypted vault backup bytes */
+#define STORE_KEYRING_MAX 65536  /* signed keyring bytes */
+#define STORE_MEMBERS_MAX 64     /* accounts named as members of one camera */
+
+enum store_result {
+	STORE_ERR = -1,
+	STORE_OK = 0,
+	STORE_NOTFOUND,          /* no such row */
+	STORE_EXISTS,            /* unique key already taken */
+	STORE_CONFLICT,          /* state forbids it (used, epoch not greater, ...) */
+	STORE_EXPIRED,           /* pairing past its expiry */
+};
+
+enum store_role { STORE_ROLE_USER = 0, STORE_ROLE_STAFF = 1 };
+
+/* Object kinds, equal to the sealed container kinds (FORMAT.md). */
+enum store_kind { STORE_KIND_SEGMENT = 1, STORE_KIND_EVENT = 2, STORE_KIND_THUMBNAIL = 3 };
+
+/* Object flags. */
+#define STORE_FLAG_EVENT 1u      /* event footage: retention keeps it longest */
+
+struct store;
+
+struct store_account {
+	uint8_t id[STORE_ID_LEN];
+	char email[STORE_EMAIL_MAX + 1];  /* normalised */
+	int role;                         /* enum store_role */
+	int64_t created_ms;
+	int has_vault;                    /* box_pk/sign_pk valid */
+	uint8_t box_pk[STORE_PK_LEN];
+	uint8_t sign_pk[STORE_PK_LEN];
+};
+
+struct store_session {
+	uint8_t account_id[STORE_ID_LEN];
+	int role;
+	int64_t expires_ms;
+};
+
+struct store_pairing {
+	uint8_t id[STORE_HASH_LEN];
+	uint8_t owner[STORE_ID_LEN];
+	char name[STORE_NAME_MAX + 1];
+	int64_t expires_ms;
+	int registered;                   /* camera_* and proof valid */
+	uint8_t camera_id[STORE_ID_LEN];
+	uint8_t camera_pk[STORE_PK_LEN];
+	uint8_t proof[STORE_PROOF_MAX];
+	size_t proof_len;
+};
+
+struct store_camera {
+	uint8_t id[STORE_ID_LEN];
+	uint8_t owner[STORE_ID_LEN];
+	char name[STORE_NAME_MAX + 1];
+	uint8_t pk[STORE_PK_LEN];
+	int64_t last_seen_ms;             /* 0 = never */
+	uint64_t keyring_epoch;           /* 0 = no keyring yet */
+	uint32_t ret_days;                /* 0 = unlimited */
+	uint64_t ret_max_bytes;           /* 0 = unlimited */
+	uint64_t bytes, objects;          /* stored now */
+	int64_t latest_segment;           /* highest seq, -1 = none */
+	int64_t latest_thumbnail;
+	/* Filled by store_camera_list only: */
+	int is_owner;                     /* else a member */
+	int owner_has_vault;
+	uint8_t owner_sign_pk[STORE_PK_LEN];
+};
+
+struct store_object {
+	uint8_t camera_id[STORE_ID_LEN];
+	int kind;                         /* enum store_kind */
+	uint64_t seq;
+	int64_t start_ms, duration_ms;
+	uint64_t epoch;
+	uint32_t flags;                   /* STORE_FLAG_* */
+	uint64_t size;
+	uint8_t content_id[STORE_HASH_LEN];  /* identifies the exact bytes */
+	uint8_t blob_key[STORE_HASH_LEN];    /* where the bytes are (blob.h) */
+};
+
+/*
+ * Open (creating and migrating as needed) the store at uri: "sqlite:PATH"
+ * or a plain path (SQLite). nconn bounds concurrent database connections.
+ * Returns NULL on failure (logged).
+ */
+struct store *store_open(const char *uri, unsigned nconn);
+
+/* Close every connection. store_close(NULL) is a no-op. */
+void store_close(struct store *st);
+
+/* 0 if the database answers a trivial query. */
+int store_ping(struct store *st);
+
+/* --- accounts and vaults ------------------------------------------------ */
+
+/* Insert a (has_vault = 0) account with its password hash; STORE_EXISTS if
+ * the e-mail or id is taken. */
+int store_account_create(struct store *st, const struct store_account *a,
+    const char *pwhash);
+
+int store_account_get(struct store *st, const uint8_t id[STORE_ID_LEN],
+    struct store_account *a);
+
+/* Look up by normalised e-mail; pwhash (STORE_PWHASH_MAX bytes) may be NULL. */
+int store_account_find(struct store *st, const char *email,
+    struct store_account *a, char *pwhash);
+
+/* Operator tool (never reachable over HTTP): set the role of an account. */
+int store_account_set_role(struct store *st, const char *email, int role);
+
+/* Publish (or replace) the vault public keys and encrypted backup. */
+int store_vault_put(struct store *st, const uint8_t account_id[STORE_ID_LEN],
+    const uint8_t box_pk[STORE_PK_LEN], const uint8_t sign_pk[STORE_PK_LEN],
+    const uint8_t *backup, size_t backup_len);
+
+/* Read the backup into buf (cap bytes); STORE_NOTFOUND if none published. */
+int store_vault_get(struct store *st, const uint8_t account_id[STORE_ID_LEN],
+    uint8_t *buf, size_t cap, size_t *len);
+
+/* --- sessions (only hashes of tokens are stored) ------------------------ */
+
+int store_session_create(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+    const uint8_t account_id[STORE_ID_LEN], int64_t now_ms, int64_t expires_ms);
+
+/* Find a session by token hash (expired ones too: callers tell them apart). */
+int store_session_get(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+    struct store_session *s);
+
+int store_session_delete(struct store *st, const uint8_t hash[STORE_HASH_LEN]);
+
+/* Delete sessions that expired before before_ms; *n = how many. */
+int store_session_purge(struct store *st, int64_t before_ms, uint64_t *n);
+
+/* Sessions not yet expired at now_ms. */
+int store_session_count(struct store *st, int64_t now_ms, uint64_t *n);
+
+/* --- pairings ------------------------------------------------------------ */
+
+/* Create a pending pairing; STORE_EXISTS if the id is taken, STORE_CONFLICT
+ * if the owner already has max_pending unexpired pending pairings. */
+int store_pairing_create(struct store *st, const struct store_pairing *p,
+    unsigned max_pending, int64_t now_ms);
+
+int store_pairing_get(struct store *st, const uint8_t id[STORE_HASH_LEN],
+    struct store_pairing *p);
+
+/*
+ * Register a camera through a pending pairing, atomically: the pairing
+ * becomes registered and a camera row (owner = pairing creator, name =
+ * pairing name, token hash) appears. STORE_NOTFOUND, STORE_EXPIRED,
+ * STORE_CONFLICT (already used), STORE_EXISTS (camera id already paired).
+ */
+int store_pairing_register(struct store *st, const uint8_t id[STORE_HASH_LEN],
+    const uint8_t camera_id[STORE_ID_LEN], const uint8_t camera_pk[STORE_PK_LEN],
+    const uint8_t *proof, size_t proof_len,
+    const uint8_t token_hash[STORE_HASH_LEN], int64_t now_ms);
+
+/* Delete pairings that expired before before_ms. */
+int store_pairing_purge(struct store *st, int64_t before_ms);
+
+/* --- cameras ------------------------------------------------------------- */
+
+int store_camera_get(struct store *st, const uint8_t id[STORE_ID_LEN],
+    struct store_camera *c);
+
+/* The camera whose token hashes to hash. */
+int store_camera_by_token(struct store *st, const uint8_t hash[STORE_HASH_LEN],
+    struct store_camera *c);
+
+/* What account may do with camera: *is_owner = 1 owner, 0 member;
+ * STORE_NOTFOUND if neither (or no such camera). */
+int store_camera_access(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    const uint8_t account_id[STORE_ID_LEN], int *is_owner);
+
+typedef int store_camera_fn(void *cookie, const struct store_camera *c);
+
+/* Call fn for each camera account owns or is a member of (fn's -1 stops). */
+int store_camera_list(struct store *st, const uint8_t account_id[STORE_ID_LEN],
+    store_camera_fn *fn, void *cookie);
+
+/* Record that the camera was seen at now_ms. */
+int store_camera_touch(struct store *st, const uint8_t id[STORE_ID_LEN],
+    int64_t now_ms);
+
+/* Delete a camera, its token, members and keyrings; its objects' blob keys
+ * move to the trash (store_trash_*) for the caller/sweeper to delete. */
+int store_camera_delete(struct store *st, const uint8_t id[STORE_ID_LEN]);
+
+int store_retention_set(struct store *st, const uint8_t id[STORE_ID_LEN],
+    uint32_t days, uint64_t max_bytes);
+
+/* --- keyrings and members ------------------------------------------------ */
+
+/*
+ * Store keyring bytes as the camera's epoch `epoch` and make members[0..n)
+ * its member set (replacing the previous one). STORE_CONFLICT if epoch is
+ * not greater than the current one (checked inside the transaction).
+ */
+int store_keyring_put(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    uint64_t epoch, const uint8_t *keyring, size_t len,
+    const uint8_t (*members)[STORE_ID_LEN], size_t n, int64_t now_ms);
+
+/* The keyring of epoch (0 = current) into buf; STORE_NOTFOUND if none. */
+int store_keyring_get(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    uint64_t epoch, uint64_t *epoch_out, uint8_t *buf, size_t cap, size_t *len);
+
+typedef int store_keyring_fn(void *cookie, uint64_t epoch,
+    const uint8_t *keyring, size_t len);
+
+/* Every keyring of the camera, oldest first. */
+int store_keyring_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    store_keyring_fn *fn, void *cookie);
+
+/* --- sealed objects ------------------------------------------------------ */
+
+int store_object_get(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    int kind, uint64_t seq, struct store_object *o);
+
+/*
+ * Insert the row for an object whose bytes are already durable in the blob
+ * store, and update the camera's totals, latest sequence and last-seen time
+ * in the same transaction. STORE_EXISTS if (camera, kind, seq) is taken
+ * (the caller compares content ids); STORE_NOTFOUND if the camera is gone.
+ */
+int store_object_put(struct store *st, const struct store_object *o,
+    int64_t now_ms);
+
+typedef int store_object_fn(void *cookie, const struct store_object *o);
+
+/*
+ * Objects of one camera and kind with seq > after_seq whose
+ * [start, start + duration) overlaps [from_ms, to_ms), ordered by seq, at
+ * most limit of them.
+ */
+int store_object_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    int kind, int64_t from_ms, int64_t to_ms, uint64_t after_seq,
+    unsigned limit, store_object_fn *fn, void *cookie);
+
+/* Totals over all cameras (metrics). */
+int store_object_totals(struct store *st, uint64_t *objects, uint64_t *bytes);
+
+/* --- retention and the trash --------------------------------------------- */
+
+/*
+ * Apply the camera's retention once: objects that started before
+ * now - days go, then, while the camera holds more than max_bytes, the
+ * oldest objects without STORE_FLAG_EVENT, then the oldest event objects.
+ * At most limit rows per call; their blob keys move to the trash in the
+ * same transaction. *n = rows removed.
+ */
+int store_retention_apply(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    int64_t now_ms, unsigned limit, unsigned *n);
+
+/* Call fn for each camera with a retention limit (camera ids only). */
+typedef int store_id_fn(void *cookie, const uint8_t id[STORE_ID_LEN]);
+int store_retention_cameras(struct store *st, store_id_fn *fn, void *cookie);
+
+typedef int store_key_fn(void *cookie, const uint8_t key[STORE_HASH_LEN]);
+
+/* Up to limit blob keys waiting to be deleted. */
+int store_trash_list(struct store *st, unsigned limit, store_key_fn *fn,
+    void *cookie);
+
+/* Forget a trashed key (after its blob is gone). */
+int store_trash_remove(struct store *st, const uint8_t key[STORE_HASH_LEN]);
+
+/* 1 if some object row references this blob key, 0 if none, -1 on error. */
+int store_blob_referenced(struct store *st, const uint8_t key[STORE_HASH_LEN]);
+
+#endif

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Shared helpers for end-to-end tests (source it: . "$(dirname "$0")/lib.sh").
+#
+#   ok "what"                  print "ok - what"
+#   not_ok "what" [detail]     print "not ok - what" and "# detail"
+#   check "what" cmd...        ok if cmd exits 0, else not ok
+#   tmp_dir                    new temp dir, removed at exit (path on stdout)
+#   free_port                  a TCP port free on 127.0.0.1 right now
+#   start_sealcamd DIR [flags] start build/sealcamd on 127.0.0.1, any free port,
+#                              data under DIR; sets SEALCAMD_PID, SEALCAMD_PORT,
+#                              SEALCAMD_URL, SEALCAMD_LOG; waits for /healthz
+#   stop_pid PID [secs]        SIGTERM, wait (then SIGKILL); returns its exit code
+#   track_pid PID              kill PID at exit (processes started by hand)
+#   wait_healthz URL [secs]    poll GET URL/healthz until 200
+#   api METHOD PATH [TOKEN] [JSON]
+#                              call sealcamd (not in a subshell): sets
+#                              $API_STATUS and $API_BODY
+#   jget FIELD                 read a field (a.b.c) from JSON on stdin
+#
+# Everything started here is killed by PID (never by name) when the test exits.
+set -u
+SEALCAM_ROOT=${SEALCAM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-build}
+case $BUILD in /*) BIN=$BUILD ;; *) BIN=$SEALCAM_ROOT/$BUILD ;; esac
+SEALCAMD=$BIN/sealcamd
+# Sanitizer builds: report leaks, abort on the first error.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+_LIB_PIDS=()
+_LIB_DIRS=()
+_LIB_FAILED=0
+
+ok() { echo "ok - $1"; }
+not_ok() {
+	echo "not ok - $1"
+	[ $# -gt 1 ] && printf '%s\n' "$2" | head -20 | sed 's/^/# /'
+	_LIB_FAILED=1
+	return 0
+}
+check() {
+	local what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what" "command failed: $*"; fi
+}
+
+_lib_cleanup() {
+	local p
+	for p in "${_LIB_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_LIB_PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${_LIB_DIRS[@]}"; do
+		chmod -R u+w "$p" 2>/dev/null
+		rm -rf "$p"
+	done
+}
+trap _lib_cleanup EXIT
+trap 'exit 130' INT TERM
+
+tmp_dir() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/sealcam-e2e.XXXXXX") || return 1
+	_LIB_DIRS+=("$d")
+	echo "$d"
+}
+
+track_pid() { _LIB_PIDS+=("$1"); }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_healthz() {
+	local url=$1 secs=${2:-20} i
+	for ((i = 0; i < secs * 20; i++)); do
+		curl -sf -o /dev/null --max-time 2 "$url/healthz" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_sealcamd DIR [extra flags...]
+start_sealcamd() {
+	local dir=$1 i; shift
+	mkdir -p "$dir"
+	rm -f "$dir/port"
+	SEALCAMD_LOG=$dir/sealcamd.log
+	"$SEALCAMD" --listen 127.0.0.1 --port 0 --port-file "$dir/port" \
+		--data-dir "$dir/data" "$@" >>"$SEALCAMD_LOG" 2>&1 &
+	SEALCAMD_PID=$!
+	track_pid "$SEALCAMD_PID"
+	for ((i = 0; i < 400; i++)); do
+		[ -s "$dir/port" ] && break
+		kill -0 "$SEALCAMD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ ! -s "$dir/port" ]; then
+		echo "# sealcamd did not start:" >&2
+		tail -20 "$SEALCAMD_LOG" | sed 's/^/# /' >&2
+		return 1
+	fi
+	SEALCAMD_PORT=$(cat "$dir/port")
+	SEALCAMD_URL=http://127.0.0.1:$SEALCAMD_PORT
+	wait_healthz "$SEALCAMD_URL"
+}
+
+stop_pid() {
+	local pid=$1 secs=${2:-15} i rc
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rc=$?
+	return $rc
+}
+
+# api METHOD PATH [TOKEN] [JSON-BODY]
+API_STATUS=
+API_BODY=
+api() {
+	local method=$1 path=$2 token=${3:-} body=${4:-} out args=()
+	out=$(mktemp)
+	args=(-s -o "$out" -w '%{http_code}' -X "$method" --max-time 30)
+	[ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	API_STATUS=$(curl "${args[@]}" "$SEALCAMD_URL$path")
+	API_BODY=$(cat "$out")
+	rm -f "$out"
+}
+
+jget() {
+	python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))' "$1"
+}
+
+# Exit status for the end of a test script.
+lib_done() { exit $_LIB_FAILED; }
