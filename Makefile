@@ -43,6 +43,7 @@ AGENT_SRC  := $(wildcard src/agent/*.c)
 CLI_SRC    := $(wildcard src/cli/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -56,11 +57,13 @@ PROGS := $(if $(SERVER_SRC),$(BUILD)/sealcamd) \
          $(if $(CLI_SRC),$(BUILD)/sealcam)
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# Helper programs the e2e tests run (not tests themselves).
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
 .PHONY: all deps test demo fuzz fuzz-if-wanted clean check-src
 # Keep objects of pattern-built programs; rebuilding them every time is waste.
 .SECONDARY:
-all: $(PROGS) $(UNITS) $(BENCHES)
+all: $(PROGS) $(UNITS) $(BENCHES) $(TOOLS)
 
 $(BUILD)/obj/src/vision/%.o: src/vision/%.c
 	@mkdir -p $(@D)
@@ -106,6 +109,9 @@ $(BUILD)/tests/server_%: $(BUILD)/obj/tests/unit/server_%.o $(SERVER_MODS) $(LIB
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -35,6 +35,7 @@ static const struct config_key {
 	{ "min_upload_rate", CT_SIZE, S(min_upload_rate), 1u << 30, "bytes/s a request body must average after 10 s" },
 	{ "login_burst", CT_UINT, S(login_burst), 1u << 20, "login attempts at once per e-mail and per client address" },
 	{ "login_per_min", CT_UINT, S(login_per_min), 1u << 20, "login attempts regained per minute" },
+	{ "pairing_ttl", CT_MS, S(pairing_ttl_ms), 7ull * 86400000, "how long a pending pairing stays usable" },
 	{ "sweep_interval", CT_UINT, S(sweep_interval_s), 86400, "seconds between retention sweeps" },
 	{ "shutdown_grace", CT_UINT, S(shutdown_grace_s), 3600, "seconds in-flight requests get on SIGTERM" },
 	{ "log_level", CT_LEVEL, S(log_level), 0, "debug, info, warn or error" },
@@ -60,6 +61,7 @@ config_defaults(struct config *c)
 	c->login_burst = 10;
 	c->login_per_min = 5;
 	c->sweep_interval_s = 300;
+	c->pairing_ttl_ms = 3600 * 1000;
 	c->shutdown_grace_s = 10;
 	c->log_level = LOG_INFO;
 }

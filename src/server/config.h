@@ -29,6 +29,7 @@ struct config {
 	unsigned login_burst;     /* login attempts allowed at once per e-mail/address */
 	unsigned login_per_min;   /* refill of those attempts per minute */
 	unsigned sweep_interval_s; /* retention sweeper period */
+	int64_t pairing_ttl_ms;   /* a pending pairing expires after this */
 	unsigned shutdown_grace_s; /* in-flight requests get this long on SIGTERM */
 	int log_level;            /* enum log_level */
 };

@@ -114,7 +114,7 @@ param(const char *pat, size_t plen, const char *seg, size_t slen,
 		return slen == 32 && sodium_hex2bin(p->cam, sizeof(p->cam), buf, slen,
 		    NULL, NULL, NULL) == 0 ? 0 : -1;
 	if (plen == 12 && memcmp(pat, "{pairing_id}", 12) == 0)
-		return slen == 64 && sodium_hex2bin(p->pairing_id, sizeof(p->pairing_id),
+		return slen == 32 && sodium_hex2bin(p->pairing_id, sizeof(p->pairing_id),
 		    buf, slen, NULL, NULL, NULL) == 0 ? 0 : -1;
 	if (plen == 6 && memcmp(pat, "{kind}", 6) == 0) {
 		static const char *const kinds[] = { "segment", "event", "thumbnail" };

@@ -53,7 +53,7 @@ struct route {
 /* Path parameters, parsed and validated by the matcher. */
 struct route_params {
 	uint8_t cam[16];          /* {cam}: 32 lowercase hex */
-	uint8_t pairing_id[32];   /* {pairing_id}: 64 lowercase hex */
+	uint8_t pairing_id[16];   /* {pairing_id}: 32 lowercase hex */
 	int kind;                 /* {kind}: 1 segment, 2 event, 3 thumbnail */
 	uint64_t seq;             /* {seq}: decimal, < 2^63 */
 };

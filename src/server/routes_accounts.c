@@ -13,16 +13,20 @@
 #include "ratelimit.h"
 #include "server.h"
 #include "store.h"
+#include "vault.h"
 
-/* Hex fingerprint shown to users for out-of-band comparison: until the
- * core library's vault fingerprint lands, the server gives none. */
+/* The published vault keys and the account fingerprint users compare out
+ * of band (the core library's, so every client shows the same). */
 static json_t *
 vault_json(const struct store_account *a)
 {
+	char fp[VAULT_FINGERPRINT_LEN + 1];
+
 	if (!a->has_vault)
 		return json_null();
-	return json_pack("{s:o, s:o}", "box_pk", jv_hexstr(a->box_pk, STORE_PK_LEN),
-	    "sign_pk", jv_hexstr(a->sign_pk, STORE_PK_LEN));
+	vault_fingerprint_account(a->sign_pk, a->box_pk, fp);
+	return json_pack("{s:o, s:o, s:s}", "box_pk", jv_hexstr(a->box_pk, STORE_PK_LEN),
+	    "sign_pk", jv_hexstr(a->sign_pk, STORE_PK_LEN), "fingerprint", fp);
 }
 
 /* Issue a session for account and answer with it. */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_ID_LEN 16          /* account and camera ids */
+#define STORE_ID_LEN 16          /* account, camera and pairing ids */
 #define STORE_HASH_LEN 32        /* token hashes, pairing ids, content ids, blob keys */
 #define STORE_PK_LEN 32          /* X25519 / Ed25519 public keys */
 #define STORE_EMAIL_MAX 254      /* bytes, RFC 5321 path limit */
@@ -65,7 +65,7 @@ struct store_session {
 };
 
 struct store_pairing {
-	uint8_t id[STORE_HASH_LEN];
+	uint8_t id[STORE_ID_LEN];             /* pairing id (hash of the secret) */
 	uint8_t owner[STORE_ID_LEN];
 	char name[STORE_NAME_MAX + 1];
 	int64_t expires_ms;
@@ -169,7 +169,7 @@ int store_session_count(struct store *st, int64_t now_ms, uint64_t *n);
 int store_pairing_create(struct store *st, const struct store_pairing *p,
     unsigned max_pending, int64_t now_ms);
 
-int store_pairing_get(struct store *st, const uint8_t id[STORE_HASH_LEN],
+int store_pairing_get(struct store *st, const uint8_t id[STORE_ID_LEN],
     struct store_pairing *p);
 
 /*
@@ -178,7 +178,7 @@ int store_pairing_get(struct store *st, const uint8_t id[STORE_HASH_LEN],
  * pairing name, token hash) appears. STORE_NOTFOUND, STORE_EXPIRED,
  * STORE_CONFLICT (already used), STORE_EXISTS (camera id already paired).
  */
-int store_pairing_register(struct store *st, const uint8_t id[STORE_HASH_LEN],
+int store_pairing_register(struct store *st, const uint8_t id[STORE_ID_LEN],
     const uint8_t camera_id[STORE_ID_LEN], const uint8_t camera_pk[STORE_PK_LEN],
     const uint8_t *proof, size_t proof_len,
     const uint8_t token_hash[STORE_HASH_LEN], int64_t now_ms);
@@ -256,12 +256,12 @@ int store_object_put(struct store *st, const struct store_object *o,
 typedef int store_object_fn(void *cookie, const struct store_object *o);
 
 /*
- * Objects of one camera and kind with seq > after_seq whose
+ * Objects of one camera and kind with seq > after_seq (-1: all) whose
  * [start, start + duration) overlaps [from_ms, to_ms), ordered by seq, at
  * most limit of them.
  */
 int store_object_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
-    int kind, int64_t from_ms, int64_t to_ms, uint64_t after_seq,
+    int kind, int64_t from_ms, int64_t to_ms, int64_t after_seq,
     unsigned limit, store_object_fn *fn, void *cookie);
 
 /* Totals over all cameras (metrics). */

@@ -46,7 +46,7 @@ store_pairing_create(struct store *st, const struct store_pairing *p,
 	if ((s = sq_prep(c, "INSERT INTO pairings (id, owner, name, created_ms,"
 	    " expires_ms) VALUES (?, ?, ?, ?, ?)")) == NULL)
 		goto end;
-	sqlite3_bind_blob(s, 1, p->id, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 1, p->id, STORE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, p->owner, STORE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, p->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, now_ms);
@@ -62,7 +62,7 @@ out:
 }
 
 int
-store_pairing_get(struct store *st, const uint8_t id[STORE_HASH_LEN],
+store_pairing_get(struct store *st, const uint8_t id[STORE_ID_LEN],
     struct store_pairing *p)
 {
 	struct sq_conn *c = sq_get(st);
@@ -72,11 +72,11 @@ store_pairing_get(struct store *st, const uint8_t id[STORE_HASH_LEN],
 	if ((s = sq_prep(c, "SELECT owner, name, expires_ms, camera_id, camera_pk,"
 	    " proof FROM pairings WHERE id = ?")) == NULL)
 		goto out;
-	sqlite3_bind_blob(s, 1, id, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		memset(p, 0, sizeof(*p));
-		memcpy(p->id, id, STORE_HASH_LEN);
+		memcpy(p->id, id, STORE_ID_LEN);
 		ret = sq_col_fixed(s, 0, p->owner, STORE_ID_LEN);
 		text_col(s, 1, p->name, sizeof(p->name));
 		p->expires_ms = sqlite3_column_int64(s, 2);
@@ -103,7 +103,7 @@ out:
 }
 
 int
-store_pairing_register(struct store *st, const uint8_t id[STORE_HASH_LEN],
+store_pairing_register(struct store *st, const uint8_t id[STORE_ID_LEN],
     const uint8_t camera_id[STORE_ID_LEN], const uint8_t camera_pk[STORE_PK_LEN],
     const uint8_t *proof, size_t proof_len,
     const uint8_t token_hash[STORE_HASH_LEN], int64_t now_ms)
@@ -119,7 +119,7 @@ store_pairing_register(struct store *st, const uint8_t id[STORE_HASH_LEN],
 	if ((s = sq_prep(c, "SELECT owner, name, expires_ms, camera_id IS NOT NULL"
 	    " FROM pairings WHERE id = ?")) == NULL)
 		goto end;
-	sqlite3_bind_blob(s, 1, id, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 1, id, STORE_ID_LEN, SQLITE_STATIC);
 	step = sqlite3_step(s);
 	if (step == SQLITE_DONE) {
 		r = STORE_NOTFOUND;
@@ -158,7 +158,7 @@ store_pairing_register(struct store *st, const uint8_t id[STORE_HASH_LEN],
 	sqlite3_bind_blob(s, 2, camera_pk, STORE_PK_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, proof, (int)proof_len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, now_ms);
-	sqlite3_bind_blob(s, 5, id, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, id, STORE_ID_LEN, SQLITE_STATIC);
 	r = sq_exec(c, s);
 	sqlite3_reset(s);
 end:

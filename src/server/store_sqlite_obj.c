@@ -113,15 +113,13 @@ out:
 
 int
 store_object_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
-    int kind, int64_t from_ms, int64_t to_ms, uint64_t after_seq,
+    int kind, int64_t from_ms, int64_t to_ms, int64_t after_seq,
     unsigned limit, store_object_fn *fn, void *cookie)
 {
 	struct sq_conn *c = sq_get(st);
 	sqlite3_stmt *s;
 	int ret = -1, r;
 
-	if (after_seq > INT64_MAX)
-		after_seq = INT64_MAX;
 	/* Overlap of [start, start + duration) with [from, to). */
 	if ((s = sq_prep(c, "SELECT " OBJECT_COLS " FROM objects WHERE camera_id = ?"
 	    " AND kind = ? AND seq > ? AND start_ms < ? AND start_ms + duration_ms > ?"
@@ -129,7 +127,7 @@ store_object_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
 		goto out;
 	sqlite3_bind_blob(s, 1, camera_id, STORE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, kind);
-	sqlite3_bind_int64(s, 3, (int64_t)after_seq);
+	sqlite3_bind_int64(s, 3, after_seq);
 	sqlite3_bind_int64(s, 4, to_ms);
 	sqlite3_bind_int64(s, 5, from_ms);
 	sqlite3_bind_int64(s, 6, limit);

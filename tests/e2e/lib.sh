@@ -140,8 +140,62 @@ import json, sys
 v = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
     v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
-print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))' "$1"
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))' "$1"
 }
 
 # Exit status for the end of a test script.
 lib_done() { exit $_LIB_FAILED; }
+
+# --- sealcamd API helpers (raw HTTP; keys made by build/tools/sealtool) -----
+#
+#   new_user EMAIL DIR        sign up, make a vault in DIR, publish it;
+#                             sets USER_TOKEN USER_ID USER_BOX USER_SIGN
+#   new_camera TOKEN VAULTDIR CAMDIR NAME
+#                             pair a camera (key in CAMDIR) for the user with
+#                             TOKEN, publish keyring epoch 1 signed with and
+#                             naming VAULTDIR's keys; sets CAM_ID CAM_PK
+#                             CAM_TOKEN PAIRING_ID
+#   seal DIR KIND SEQ START DUR SIZE [PATTERN] [BOXPK] [FLAGS]
+#                             sealed object from camera DIR on stdout
+SEALTOOL=$BIN/tools/sealtool
+
+new_user() {
+	local email=$1 dir=$2 keys backup
+	mkdir -p "$dir"
+	api POST /v1/signup "" "{\"email\":\"$email\",\"password\":\"password of $email\"}"
+	[ "$API_STATUS" = 201 ] || { echo "# signup $email: $API_STATUS $API_BODY" >&2; return 1; }
+	USER_TOKEN=$(jget token <<<"$API_BODY")
+	USER_ID=$(jget account_id <<<"$API_BODY")
+	keys=$("$SEALTOOL" vault "$dir") || return 1
+	USER_BOX=${keys% *}
+	USER_SIGN=${keys#* }
+	backup=$(head -c 147 /dev/urandom | base64 -w0)
+	api PUT /v1/me/vault "$USER_TOKEN" \
+		"{\"box_pk\":\"$USER_BOX\",\"sign_pk\":\"$USER_SIGN\",\"backup\":\"$backup\"}"
+	[ "$API_STATUS" = 204 ] || { echo "# vault $email: $API_STATUS $API_BODY" >&2; return 1; }
+}
+
+new_camera() {
+	local token=$1 vault=$2 dir=$3 name=$4 pid keys kr box
+	mkdir -p "$dir"
+	pid=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	api POST /v1/pairings "$token" "{\"pairing_id\":\"$pid\",\"name\":\"$name\"}"
+	[ "$API_STATUS" = 201 ] || { echo "# pairing: $API_STATUS $API_BODY" >&2; return 1; }
+	keys=$("$SEALTOOL" camera "$dir") || return 1
+	CAM_ID=${keys% *}
+	CAM_PK=${keys#* }
+	api POST "/v1/pairings/$pid/register" "" \
+		"{\"camera_id\":\"$CAM_ID\",\"camera_pk\":\"$CAM_PK\",\"proof\":\"$(printf '%064d' 0)\"}"
+	[ "$API_STATUS" = 201 ] || { echo "# register: $API_STATUS $API_BODY" >&2; return 1; }
+	CAM_TOKEN=$(jget camera_token <<<"$API_BODY")
+	PAIRING_ID=$pid
+	box=$(cat "$vault/box.pk")
+	kr=$("$SEALTOOL" keyring "$vault" "$CAM_ID" 1 "$box") || return 1
+	api PUT "/v1/cameras/$CAM_ID/keyring" "$token" "{\"keyring\":\"$kr\",\"members\":[]}"
+	[ "$API_STATUS" = 204 ] || { echo "# keyring: $API_STATUS $API_BODY" >&2; return 1; }
+}
+
+seal() {
+	local dir=$1 kind=$2 seq=$3 start=$4 dur=$5 size=$6 pattern=${7:-random} box=${8:-$USER_BOX} flags=${9:-0}
+	"$SEALTOOL" seal "$dir" "$kind" "$seq" "$start" "$dur" 1 "$flags" "$size" "$pattern" "$box"
+}

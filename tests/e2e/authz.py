@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Authorization matrix for sealcamd, generated from `sealcamd routes`.
+
+usage: authz.py SEALCAMD SEALTOOL URL DATA_DIR WORKDIR
+
+Every route whose access rule is not public is called as: no token, an
+expired session, another account, a staff account, another camera's token,
+the owner's own camera token (on user routes) -- each must be refused as
+PROTOCOL.md says, and no answer to anyone else may contain the owner's
+data. Then the owner's own call must succeed (so a refusal is never just a
+malformed request). A route with an access rule this file does not know, or
+one it cannot exercise successfully, fails the test: adding a route means
+adding it here.
+"""
+import base64, http.client, json, os, subprocess, sys, time, urllib.parse
+
+SEALCAMD, SEALTOOL, URL, DATA, WORK = sys.argv[1:6]
+HOST, PORT = urllib.parse.urlparse(URL).hostname, urllib.parse.urlparse(URL).port
+failed = 0
+
+def ok(what): print("ok - " + what, flush=True)
+def not_ok(what, detail=""):
+    global failed
+    failed = 1
+    print("not ok - " + what, flush=True)
+    for line in str(detail).splitlines()[:10]:
+        print("# " + line)
+
+def call(method, path, token=None, body=None, ctype=None):
+    c = http.client.HTTPConnection(HOST, PORT, timeout=30)
+    h = {}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    if body is not None:
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            ctype = ctype or "application/json"
+        h["Content-Type"] = ctype or "application/octet-stream"
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data
+
+def j(data):
+    try:
+        return json.loads(data)
+    except Exception:
+        return None
+
+def tool(*args, stdin=None):
+    return subprocess.run([SEALTOOL, *args], check=True, capture_output=True, input=stdin).stdout
+
+def user(email, vault=True):
+    st, d = call("POST", "/v1/signup", body={"email": email, "password": "password " + email})
+    assert st == 201, (st, d)
+    u = j(d)
+    if vault:
+        box, sign = tool("vault", os.path.join(WORK, email)).decode().split()
+        u["box"], u["sign"], u["dir"] = box, sign, os.path.join(WORK, email)
+        u["backup"] = base64.b64encode(os.urandom(150)).decode()
+        st, d = call("PUT", "/v1/me/vault", u["token"], {"box_pk": box, "sign_pk": sign, "backup": u["backup"]})
+        assert st == 204, (st, d)
+    u["email"] = email
+    return u
+
+# --- the route table --------------------------------------------------------
+p = subprocess.run([SEALCAMD, "routes"], capture_output=True)
+routes = j(p.stdout)
+if p.returncode != 0 or not isinstance(routes, list) or not routes:
+    not_ok("sealcamd routes prints the route table and every route has a rule", p.stderr.decode())
+    sys.exit(1)
+ok("sealcamd routes lists %d routes, each with an access rule" % len(routes))
+KNOWN = {"public", "pairing", "user", "user,staff", "creator(pairing_id)", "viewer(cam)", "owner(cam)", "camera"}
+unknown = [r for r in routes if r["access"] not in KNOWN]
+if unknown:
+    not_ok("every access rule has expectations in this matrix", unknown)
+else:
+    ok("every access rule is one this matrix knows")
+
+# --- principals -----------------------------------------------------------------
+A = user("alice@example.com")
+B = user("bob@example.com")
+S = user("staff@example.com", vault=False)
+subprocess.run([SEALCAMD, "admin", "set-role", "staff@example.com", "staff", "--data-dir", DATA], check=True)
+st, d = call("POST", "/v1/login", body={"email": "staff@example.com", "password": "password staff@example.com"})
+S["token"] = j(d)["token"]
+if j(d).get("role") != "staff":
+    not_ok("the staff account logs in with role staff", d)
+
+def register(u, name):
+    pid = os.urandom(16).hex()
+    call("POST", "/v1/pairings", u["token"], {"pairing_id": pid, "name": name})
+    cdir = os.path.join(WORK, "cam-" + pid)
+    cid, cpk = tool("camera", cdir).decode().split()
+    st, d = call("POST", "/v1/pairings/%s/register" % pid, None,
+                 {"camera_id": cid, "camera_pk": cpk, "proof": "00" * 32})
+    assert st == 201, (st, d)
+    kr = tool("keyring", u["dir"], cid, "1", u["box"]).decode().strip()
+    st, d2 = call("PUT", "/v1/cameras/%s/keyring" % cid, u["token"], {"keyring": kr, "members": []})
+    assert st == 204, (st, d2)
+    seg = tool("seal", cdir, "1", "1", "1795000000000", "4000", "1", "0", "70000", "random", u["box"])
+    st, d3 = call("PUT", "/v1/camera/objects/segment/1", j(d)["camera_token"], seg)
+    assert st == 201, (st, d3)
+    return {"id": cid, "pk": cpk, "dir": cdir, "token": j(d)["camera_token"], "pairing": pid,
+            "seg": seg, "keyring": kr}
+
+CA = register(A, "Alice door")
+CB = register(B, "Bob door")
+seg2 = tool("seal", CA["dir"], "1", "2", "1795000004000", "4000", "1", "0", "70000", "random", A["box"])
+
+# An expired session of alice: a second sealcamd on the same data with 1 s sessions.
+ttl_dir = os.path.join(WORK, "ttl")
+os.makedirs(ttl_dir, exist_ok=True)
+srv = subprocess.Popen([SEALCAMD, "--port", "0", "--port-file", ttl_dir + "/port", "--data-dir", DATA,
+                        "--session-ttl", "1s", "--threads", "1"], stderr=subprocess.DEVNULL)
+for _ in range(200):
+    if os.path.exists(ttl_dir + "/port"):
+        break
+    time.sleep(0.05)
+p2 = int(open(ttl_dir + "/port").read())
+c = http.client.HTTPConnection(HOST, p2, timeout=30)
+c.request("POST", "/v1/login", body=json.dumps({"email": A["email"], "password": "password " + A["email"]}),
+          headers={"Content-Type": "application/json"})
+EXPIRED = json.loads(c.getresponse().read())["token"]
+c.close()
+srv.terminate(); srv.wait()
+time.sleep(1.1)
+st, d = call("GET", "/v1/me", EXPIRED)
+if st != 401 or j(d)["error"]["code"] != "session_expired":
+    not_ok("an expired session of alice exists for the matrix", d)
+
+# A pending pairing of alice (for the creator rule).
+PA = os.urandom(16).hex()
+call("POST", "/v1/pairings", A["token"], {"pairing_id": PA, "name": "pending"})
+
+# What must never reach anyone but alice.
+SECRETS = [A["email"].encode(), A["account_id"].encode(), CA["id"].encode(), A["backup"].encode(),
+           CA["keyring"].encode(), PA.encode()]
+
+def sample(route, who):
+    """Path, query and body that would succeed for alice (keys: who's own)."""
+    u = {"other account": B}.get(who, A)
+    path = (route["path"].replace("{cam}", CA["id"]).replace("{pairing_id}", PA)
+            .replace("{kind}", "segment").replace("{seq}", "1" if route["method"] == "GET" else "2"))
+    key = route["method"] + " " + route["path"]
+    bodies = {
+        "PUT /v1/me/vault": {"box_pk": u["box"], "sign_pk": u["sign"], "backup": u["backup"]},
+        "POST /v1/pairings": {"pairing_id": os.urandom(16).hex(), "name": "matrix"},
+        "PUT /v1/cameras/{cam}/keyring": None,   # filled below: needs a fresh epoch
+        "PUT /v1/cameras/{cam}/retention": {"days": 30, "max_bytes": 0},
+        "PUT /v1/camera/objects/{kind}/{seq}": seg2,
+    }
+    query = {"GET /v1/users/lookup": "?email=" + B["email"],
+             "GET /v1/camera/keyring": "?after_epoch=0&wait=0"}.get(key, "")
+    body = bodies.get(key)
+    if key == "PUT /v1/cameras/{cam}/keyring":
+        sample.epoch += 1
+        body = {"keyring": tool("keyring", A["dir"], CA["id"], str(sample.epoch), A["box"]).decode().strip(),
+                "members": []}
+    if body is None and route["body"] == "json":
+        body = {}
+    return path + query, body
+sample.epoch = 1
+
+def fresh(who):
+    """A new session for B or staff (so logging it out spends nothing)."""
+    u = {"other account": B, "staff": S}[who]
+    st, d = call("POST", "/v1/login", body={"email": u["email"], "password": "password " + u["email"]})
+    return j(d)["token"]
+
+def expect(route, name, token, allowed, ok_2xx_private=False):
+    if route["path"] == "/v1/logout" and name in ("other account", "staff"):
+        token = fresh(name)
+    path, body = sample(route, name)
+    st, d = call(route["method"], path, token, body)
+    label = "%s %s as %s" % (route["method"], route["path"], name)
+    leaked = [s.decode()[:12] for s in SECRETS if s in d]
+    if ok_2xx_private and 200 <= st < 300:
+        if leaked:
+            not_ok(label + ": answers without alice's data", "leaked %s" % leaked)
+            return
+        ok("%s: %d, nothing of alice's" % (label, st))
+        return
+    code = (j(d) or {}).get("error", {}).get("code") if st >= 400 else None
+    if (st, code) in allowed and not leaked:
+        ok("%s: refused %d %s" % (label, st, code))
+    else:
+        not_ok(label + ": expected one of %s" % allowed, "got %d %s leaked=%s" % (st, d[:200], leaked))
+
+U401 = (401, "unauthorized")
+EXP = (401, "session_expired")
+F403 = (403, "forbidden")
+N404 = (404, "not_found")
+matrix = {
+    # rule: {principal: allowed outcomes, or "own" = may succeed on its own data}
+    "user": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
+             "own camera": [F403], "other account": "own"},
+    "user,staff": {"none": [U401], "expired": [EXP], "other camera": [F403], "own camera": [F403],
+                   "staff": "own", "other account": "own"},
+    "creator(pairing_id)": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
+                            "own camera": [F403], "other account": [N404]},
+    "viewer(cam)": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
+                    "own camera": [F403], "other account": [N404]},
+    "owner(cam)": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
+                   "own camera": [F403], "other account": [N404]},
+    "camera": {"none": [U401], "expired": [EXP], "staff": [F403], "other account": [F403],
+               "owner session": [F403], "other camera": "camera"},
+}
+tokens = {"none": None, "expired": EXPIRED, "staff": S["token"], "other camera": CB["token"],
+          "own camera": CA["token"], "other account": B["token"], "owner session": A["token"]}
+
+for r in routes:
+    rule = r["access"]
+    if rule in ("public", "pairing"):
+        continue
+    for who, allowed in matrix.get(rule, {}).items():
+        if allowed == "own":
+            expect(r, who, tokens[who], [], ok_2xx_private=True)
+        elif allowed == "camera":
+            # Another camera's token acts on its own camera only.
+            if r["method"] == "PUT":
+                expect(r, who, tokens[who], [(403, "wrong_camera")])
+            else:
+                expect(r, who, tokens[who], [], ok_2xx_private=True)
+        else:
+            expect(r, who, tokens[who], allowed)
+
+# Positive controls: alice (or her camera) succeeds on every route, destructive ones last.
+def owner_token(r):
+    return CA["token"] if r["access"] == "camera" else A["token"]
+order = sorted([r for r in routes if r["access"] not in ("public", "pairing")],
+               key=lambda r: 2 if r["path"] == "/v1/logout" else 1 if r["method"] == "DELETE" else 0)
+for r in order:
+    path, body = sample(r, "owner")
+    st, d = call(r["method"], path, owner_token(r), body)
+    if 200 <= st < 300:
+        ok("%s %s as its owner: %d (so the refusals above are real)" % (r["method"], r["path"], st))
+    else:
+        not_ok("%s %s as its owner succeeds (add a sample to authz.py for new routes)" % (r["method"], r["path"]),
+               "%d %s" % (st, d[:200]))
+
+# Knowing the e-mail yields nothing; ids are random.
+st1, d1 = call("POST", "/v1/login", body={"email": A["email"], "password": "guess guess guess"})
+st2, d2 = call("POST", "/v1/login", body={"email": "nobody@example.com", "password": "guess guess guess"})
+if st1 == st2 == 401 and d1 == d2:
+    ok("alice's e-mail with a wrong password answers exactly like an unknown e-mail")
+else:
+    not_ok("login does not reveal accounts", (st1, d1, st2, d2))
+st, d = call("GET", "/v1/users/lookup?email=" + A["email"])
+if st == 401:
+    ok("lookup by e-mail needs a session")
+else:
+    not_ok("lookup without session refused", (st, d))
+st, d = call("GET", "/v1/users/lookup?email=" + A["email"], B["token"])
+if st == 200 and set(j(d)) == {"account_id", "box_pk", "sign_pk"}:
+    ok("another user learns only alice's public keys from her e-mail (to share with her)")
+else:
+    not_ok("lookup reveals only public keys", (st, d))
+ids = [bytes.fromhex(user("u%d@example.com" % i, vault=False)["account_id"]) for i in range(6)]
+ints = [int.from_bytes(x, "big") for x in ids]
+dist = min(bin(a ^ b).count("1") for i, a in enumerate(ints) for b in ints[i + 1:])
+diffs = {ints[i + 1] - ints[i] for i in range(len(ints) - 1)}
+if all(len(x) == 16 for x in ids) and dist >= 24 and len(diffs) == len(ints) - 1 and 1 not in diffs:
+    ok("account ids are 128-bit, pairwise >= %d bits apart, not sequential" % dist)
+else:
+    not_ok("ids are random", [x.hex() for x in ids])
+sys.exit(failed)
