@@ -33,8 +33,8 @@ static const struct config_key {
 	{ "max_connections", CT_UINT, S(max_connections), 1u << 20, "concurrent connections in all" },
 	{ "header_timeout", CT_UINT, S(header_timeout_s), 3600, "seconds a client has to send complete request headers" },
 	{ "min_upload_rate", CT_SIZE, S(min_upload_rate), 1u << 30, "bytes/s a request body must average after 10 s" },
-	{ "login_burst", CT_UINT, S(login_burst), 1u << 20, "login attempts at once per e-mail and per client address" },
-	{ "login_per_min", CT_UINT, S(login_per_min), 1u << 20, "login attempts regained per minute" },
+	{ "login_burst", CT_UINT, S(login_burst), 1u << 20, "login attempts at once per e-mail (4x per client address, also for signup)" },
+	{ "login_per_min", CT_UINT, S(login_per_min), 1u << 20, "login attempts regained per minute (same 4x per address)" },
 	{ "pairing_ttl", CT_MS, S(pairing_ttl_ms), 7ull * 86400000, "how long a pending pairing stays usable" },
 	{ "sweep_interval", CT_UINT, S(sweep_interval_s), 86400, "seconds between retention sweeps" },
 	{ "shutdown_grace", CT_UINT, S(shutdown_grace_s), 3600, "seconds in-flight requests get on SIGTERM" },
@@ -236,9 +236,17 @@ config_value(const struct config *c, const struct config_key *k, char *buf,
 	case CT_SIZE:
 		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)(const void *)field);
 		break;
-	case CT_MS:
-		snprintf(buf, len, "%" PRId64 "ms", *(const int64_t *)(const void *)field);
+	case CT_MS: {
+		/* The largest unit that divides exactly: "30d", "1h", "500ms". */
+		static const struct { int64_t ms; const char *u; } units[] = {
+			{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" }, { 1000, "s" }, { 1, "ms" } };
+		int64_t v = *(const int64_t *)(const void *)field;
+		size_t i = 0;
+		while (i + 1 < sizeof(units) / sizeof(units[0]) && (v == 0 || v % units[i].ms != 0))
+			i++;
+		snprintf(buf, len, "%" PRId64 "%s", v / units[i].ms, units[i].u);
 		break;
+	}
 	case CT_LEVEL: {
 		static const char *const names[] = { "debug", "info", "warn", "error" };
 		int l = *(const int *)(const void *)field;

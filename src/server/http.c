@@ -131,6 +131,8 @@ http_reply_empty(struct req *rq, unsigned status)
 	queue(rq, status, r, 0);
 }
 
+static void verror(struct req *rq, unsigned status, const char *code,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 static void
 verror(struct req *rq, unsigned status, const char *code, const char *fmt,
     va_list ap)
@@ -152,17 +154,16 @@ http_error(struct req *rq, unsigned status, const char *code, const char *fmt, .
 	va_end(ap);
 }
 
-void
-http_error_retry(struct req *rq, unsigned retry_after_s, const char *msg)
+/* An error with one extra header (Retry-After, Allow). */
+static void
+error_with_header(struct req *rq, unsigned status, const char *code,
+    const char *msg, const char *hname, const char *hval)
 {
-	const union MHD_ConnectionInfo *ci;
-	char ra[16];
 	struct MHD_Response *r;
-	char *text;
 	json_t *body;
+	char *text;
 
-	body = json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited",
-	    "message", msg);
+	body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (text == NULL) {
@@ -175,10 +176,17 @@ http_error_retry(struct req *rq, unsigned retry_after_s, const char *msg)
 		return;
 	}
 	api_headers(r, "application/json");
+	MHD_add_response_header(r, hname, hval);
+	queue(rq, status, r, strlen(text));
+}
+
+void
+http_error_retry(struct req *rq, unsigned retry_after_s, const char *msg)
+{
+	char ra[16];
+
 	snprintf(ra, sizeof(ra), "%u", retry_after_s);
-	MHD_add_response_header(r, "Retry-After", ra);
-	(void)ci;
-	queue(rq, 429, r, strlen(text));
+	error_with_header(rq, 429, "rate_limited", msg, "Retry-After", ra);
 }
 
 void
@@ -314,10 +322,10 @@ req_begin(struct req *rq, const char *method, const char *url)
 		http_error(rq, 404, "not_found", "no such endpoint");
 		return;
 	case ROUTE_BAD_METHOD: {
-		struct MHD_Response *r;
+		char msg[96];
 		rq->route = NULL;
-		http_error(rq, 405, "method_not_allowed", "use %s", allow);
-		(void)r;
+		snprintf(msg, sizeof(msg), "use %s", allow);
+		error_with_header(rq, 405, "method_not_allowed", msg, "Allow", allow);
 		return;
 	}
 	case ROUTE_FOUND:
@@ -444,10 +452,13 @@ req_end(struct req *rq)
 
 		rq->json = json_loadb(rq->body ? rq->body : "", rq->body_len,
 		    JSON_REJECT_DUPLICATES, &jerr);
-		if (rq->json == NULL || !json_is_object(rq->json)) {
-			http_error(rq, 400, "invalid_json", rq->json ? "expected a JSON object" :
-			    "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
-			    jerr.text);
+		if (rq->json == NULL) {
+			http_error(rq, 400, "invalid_json", "malformed JSON at line %d column %d: %s",
+			    jerr.line, jerr.column, jerr.text);
+			return;
+		}
+		if (!json_is_object(rq->json)) {
+			http_error(rq, 400, "invalid_json", "expected a JSON object");
 			return;
 		}
 	}
@@ -527,6 +538,8 @@ callback_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&h->inflight, 1);
 }
 
+static void callback_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static void
 callback_mhd_log(void *cls, const char *fmt, va_list ap)
 {

@@ -339,8 +339,8 @@ store_camera_delete(struct store *st, const uint8_t id[STORE_ID_LEN])
 	/* Every statement binds the camera id as ?1. Objects' blob keys go to
 	 * the trash first, in the same transaction, so no blob is forgotten. */
 	static const char *const sql[] = {
-		"INSERT OR IGNORE INTO trash (blob_key, queued_ms)"
-		" SELECT blob_key, strftime('%s','now') * 1000 FROM objects WHERE camera_id = ?1",
+		("INSERT OR IGNORE INTO trash (blob_key, queued_ms)"
+		" SELECT blob_key, strftime('%s','now') * 1000 FROM objects WHERE camera_id = ?1"),
 		"DELETE FROM objects WHERE camera_id = ?1",
 		"DELETE FROM members WHERE camera_id = ?1",
 		"DELETE FROM keyrings WHERE camera_id = ?1",

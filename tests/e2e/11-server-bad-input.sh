@@ -54,6 +54,8 @@ raw "$SEALCAMD_URL/v1/nothing-here"
 expect "an unknown path" 404 not_found
 raw -X PATCH "$SEALCAMD_URL/v1/me"
 expect "a wrong method" 405 method_not_allowed
+curl -s -D - -o /dev/null -X DELETE "$SEALCAMD_URL/v1/me" | grep -qi '^Allow: GET' &&
+	ok "405 names the allowed methods in Allow" || not_ok "Allow header"
 raw -H 'Authorization: Bearer u.tooshort' "$SEALCAMD_URL/v1/me"
 expect "a malformed token" 401 unauthorized
 raw -H "Authorization: Bearer u.$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d =)" "$SEALCAMD_URL/v1/me"
