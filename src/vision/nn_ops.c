@@ -26,7 +26,7 @@
 #endif
 #endif
 
-#define CACHE_SLOTS 24
+#define CACHE_SLOTS 64
 #define CACHE_MIN (64 * 1024)
 #define HDR 64
 

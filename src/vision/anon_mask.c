@@ -1,0 +1,188 @@
+/*
+ * anon_mask.c — the anonymizer's masks: holding boxes over neighbouring
+ * frames, and filling boxes and polygons irreversibly in YUV 4:2:0.
+ *
+ * The fill replaces every pixel: by flat grey, or by the mean of a coarse
+ * block (at least a quarter of the box, so a face becomes at most 4x4
+ * colours) plus per-pixel noise from libsodium's CSPRNG. No function of
+ * the output recovers the original pixels: the block means keep 16 numbers
+ * per face, and the noise is not reproducible.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anon.h"
+
+#define MAX_PER_FRAME 256
+#define NOISE 24            /* luma noise amplitude, +- grey levels */
+
+struct anon_hold {
+	int hold, cap;          /* cap = 2 * hold + 1 frames kept */
+	long pushed;            /* frames pushed so far */
+	struct anon_box *v;     /* [cap][MAX_PER_FRAME] */
+	int *n;                 /* [cap] */
+};
+
+struct anon_hold *anon_hold_new(int hold)
+{
+	struct anon_hold *h;
+
+	if (hold < 0 || hold > ANON_MAX_HOLD)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->hold = hold;
+	h->cap = 2 * hold + 1;
+	h->v = calloc((size_t)h->cap * MAX_PER_FRAME, sizeof(*h->v));
+	h->n = calloc(h->cap, sizeof(*h->n));
+	if (h->v == NULL || h->n == NULL) {
+		anon_hold_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void anon_hold_free(struct anon_hold *h)
+{
+	if (h == NULL)
+		return;
+	free(h->v);
+	free(h->n);
+	free(h);
+}
+
+int anon_hold_push(struct anon_hold *h, const struct anon_box *b, int n)
+{
+	int slot = (int)(h->pushed % h->cap);
+
+	/* More boxes than we keep would unmask someone: refuse instead. */
+	if (n < 0 || n > MAX_PER_FRAME)
+		return -1;
+	memcpy(h->v + (size_t)slot * MAX_PER_FRAME, b, n * sizeof(*b));
+	h->n[slot] = n;
+	h->pushed++;
+	return 0;
+}
+
+int anon_hold_boxes(const struct anon_hold *h, long frame, struct anon_box *out, int max)
+{
+	long lo = frame - h->hold, hi = frame + h->hold;
+	int k = 0;
+
+	if (lo < h->pushed - h->cap)
+		return -1;      /* those frames were already dropped */
+	if (lo < 0)
+		lo = 0;
+	if (hi > h->pushed - 1)
+		hi = h->pushed - 1;
+	for (long f = lo; f <= hi; f++) {
+		int slot = (int)(f % h->cap);
+		for (int i = 0; i < h->n[slot]; i++) {
+			if (k == max)
+				return -1;
+			out[k] = h->v[(size_t)slot * MAX_PER_FRAME + i];
+			out[k].held = f != frame;
+			k++;
+		}
+	}
+	return k;
+}
+
+/* Inside test for a polygon (even-odd rule) at pixel centre (x, y). */
+static int poly_inside(const struct anon_poly *p, float x, float y)
+{
+	int in = 0;
+
+	for (int i = 0, j = p->n - 1; i < p->n; j = i++) {
+		if ((p->y[i] > y) != (p->y[j] > y) &&
+		    x < (p->x[j] - p->x[i]) * (y - p->y[i]) / (p->y[j] - p->y[i]) + p->x[i])
+			in = !in;
+	}
+	return in;
+}
+
+/* Fill [x0,x1) x [y0,y1) (even-aligned, clipped) block by block; when p is
+ * given only pixels inside it change. */
+static void fill_region(unsigned char *const plane[3], const int stride[3], int w, int h,
+                        int x0, int y0, int x1, int y1, const struct anon_poly *p,
+                        enum anon_fill fill)
+{
+	int bw, bs;
+	unsigned char noise[64];
+
+	x0 = x0 < 0 ? 0 : x0 & ~1;
+	y0 = y0 < 0 ? 0 : y0 & ~1;
+	x1 = x1 > w ? w : x1;
+	y1 = y1 > h ? h : y1;
+	if (x1 <= x0 || y1 <= y0)
+		return;
+	/* Blocks: at least 8 px and a quarter of the region's larger side. */
+	bw = (x1 - x0) > (y1 - y0) ? (x1 - x0) : (y1 - y0);
+	bs = (bw + 3) / 4;
+	bs = bs < 8 ? 8 : (bs + 1) & ~1;
+	for (int by = y0; by < y1; by += bs)
+		for (int bx = x0; bx < x1; bx += bs) {
+			int ex = bx + bs < x1 ? bx + bs : x1, ey = by + bs < y1 ? by + bs : y1;
+			long sy = 0, su = 0, sv = 0, n = 0, nc = 0;
+			int my = 128, mu = 128, mv = 128;
+			if (fill == ANON_FILL_PIXELATE) {
+				for (int y = by; y < ey; y++)
+					for (int x = bx; x < ex; x++, n++)
+						sy += plane[0][(size_t)y * stride[0] + x];
+				for (int y = by / 2; y < (ey + 1) / 2; y++)
+					for (int x = bx / 2; x < (ex + 1) / 2; x++, nc++) {
+						su += plane[1][(size_t)y * stride[1] + x];
+						sv += plane[2][(size_t)y * stride[2] + x];
+					}
+				my = (int)(sy / (n ? n : 1));
+				mu = (int)(su / (nc ? nc : 1));
+				mv = (int)(sv / (nc ? nc : 1));
+			}
+			for (int y = by; y < ey; y++) {
+				if (fill == ANON_FILL_PIXELATE)
+					randombytes_buf(noise, sizeof(noise));
+				for (int x = bx; x < ex; x++) {
+					if (p && !poly_inside(p, x + 0.5f, y + 0.5f))
+						continue;
+					int v = my;
+					if (fill == ANON_FILL_PIXELATE)
+						v += (int)(noise[(x - bx) & 63] % (2 * NOISE + 1)) - NOISE;
+					plane[0][(size_t)y * stride[0] + x] =
+						(unsigned char)(v < 16 ? 16 : v > 235 ? 235 : v);
+				}
+			}
+			for (int y = by / 2; y < (ey + 1) / 2; y++)
+				for (int x = bx / 2; x < (ex + 1) / 2; x++) {
+					if (p && !poly_inside(p, 2 * x + 1.f, 2 * y + 1.f))
+						continue;
+					plane[1][(size_t)y * stride[1] + x] = (unsigned char)mu;
+					plane[2][(size_t)y * stride[2] + x] = (unsigned char)mv;
+				}
+		}
+}
+
+void anon_fill_yuv420(unsigned char *const plane[3], const int stride[3], int w, int h,
+                      const struct anon_box *b, enum anon_fill fill)
+{
+	/* Round outwards to even pixels so chroma samples are covered whole. */
+	fill_region(plane, stride, w, h, b->x0, b->y0, (b->x1 + 1) & ~1, (b->y1 + 1) & ~1,
+	            NULL, fill);
+}
+
+void anon_fill_poly_yuv420(unsigned char *const plane[3], const int stride[3], int w, int h,
+                           const struct anon_poly *p, enum anon_fill fill)
+{
+	float x0 = p->x[0], y0 = p->y[0], x1 = p->x[0], y1 = p->y[0];
+
+	if (p->n < 3 || p->n > ANON_MAX_POLY)
+		return;
+	for (int i = 1; i < p->n; i++) {
+		x0 = p->x[i] < x0 ? p->x[i] : x0;
+		y0 = p->y[i] < y0 ? p->y[i] : y0;
+		x1 = p->x[i] > x1 ? p->x[i] : x1;
+		y1 = p->y[i] > y1 ? p->y[i] : y1;
+	}
+	fill_region(plane, stride, w, h, (int)x0 - 1, (int)y0 - 1, (int)x1 + 2, (int)y1 + 2, p, fill);
+}
