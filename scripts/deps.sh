@@ -10,11 +10,14 @@ LIB_PKGS="libsodium-dev libavformat-dev libavcodec-dev libavutil-dev libavdevice
   libswscale-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
   libsqlite3-dev libpq-dev"
 TOOL_PKGS="ffmpeg python3 curl ca-certificates procps psmisc"
+# The agent's RTSP test: a camera-like RTSP server (GStreamer, Debian python3).
+RTSP_PKGS="gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad"
 CLIP_PKGS="opencv-doc"
 BROWSER_PKGS="nodejs npm chromium"
 
 missing=""
-for p in $BUILD_PKGS $LIB_PKGS $TOOL_PKGS $CLIP_PKGS $BROWSER_PKGS; do
+for p in $BUILD_PKGS $LIB_PKGS $TOOL_PKGS $RTSP_PKGS $CLIP_PKGS $BROWSER_PKGS; do
 	# nodejs/npm may come from elsewhere (nodesource); a working binary counts.
 	case $p in
 	nodejs) command -v node >/dev/null 2>&1 && continue ;;
