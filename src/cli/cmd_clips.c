@@ -48,8 +48,9 @@ cmd_clips(struct cli *cli, int argc, char **argv)
 }
 
 #define TIME_HELP \
-"Times: a duration ago (1h, 90m, 2d) or ahead (+10m), 'now', YYYY-MM-DD\n" \
-"[HH:MM[:SS]] (local, or with a trailing Z for UTC), HH:MM today, @<unix s>.\n"
+"Times: a duration ago (1h, 90m, 2d) or ahead (+10m); 'now'; YYYY-MM-DD\n" \
+"[HH:MM[:SS]] in local time, or with a trailing Z for UTC; HH:MM today;\n" \
+"@<unix seconds>[.mmm].\n"
 
 /* Parse --since/--until into [from, to); usage error printed on failure. */
 static int

@@ -152,11 +152,22 @@ timespec_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 		return 0;
 	}
 	if (*s == '@') {
+		/* Seconds since the epoch, to the millisecond: "@1700000000.250". */
+		int frac = 0, digits = 0;
 		p = s + 1;
-		if (read_uint(&p, &n) != 0 || *p != '\0' ||
-		    n > (uint64_t)(TIMESPEC_MS_MAX / 1000))
+		if (read_uint(&p, &n) != 0 || n > (uint64_t)(TIMESPEC_MS_MAX / 1000))
 			return -1;
-		*ms = (int64_t)n * 1000;
+		if (*p == '.') {
+			for (p++; isdigit((unsigned char)*p) && digits < 3; p++, digits++)
+				frac = frac * 10 + (*p - '0');
+			if (digits == 0)
+				return -1;
+			for (; digits < 3; digits++)
+				frac *= 10;
+		}
+		if (*p != '\0')
+			return -1;
+		*ms = (int64_t)n * 1000 + frac;
 		return 0;
 	}
 	memset(&tm, 0, sizeof(tm));

@@ -29,7 +29,7 @@ int timespec_parse_duration(const char *s, int64_t *ms);
  *   "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or with 'T' instead of the space,
  *   in local time, or followed by "Z" for UTC;
  *   "HH:MM[:SS]" — today, local time;
- *   "@<seconds since the epoch>".
+ *   "@<seconds since the epoch>[.mmm]".
  * Returns 0 with *ms set, or -1.
  */
 int timespec_parse_time(const char *s, int64_t now_ms, int64_t *ms);

@@ -64,6 +64,12 @@ main(void)
 	T_EQ(t, now);
 	T_ASSERT(timespec_parse_time("@1700000000", now, &t) == 0);
 	T_EQ(t, 1700000000000LL);
+	T_ASSERT(timespec_parse_time("@1700000000.25", now, &t) == 0);
+	T_EQ(t, 1700000000250LL);
+	T_ASSERT(timespec_parse_time("@1700000000.001", now, &t) == 0);
+	T_EQ(t, 1700000000001LL);
+	T_ASSERT(timespec_parse_time("@1700000000.", now, &t) != 0);
+	T_ASSERT(timespec_parse_time("@1700000000.0001", now, &t) != 0);
 
 	t_case("times: absolute dates in local time and in UTC with Z");
 	T_ASSERT(timespec_parse_time("2026-11-01 13:00", now, &t) == 0);
