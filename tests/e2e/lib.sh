@@ -199,3 +199,66 @@ seal() {
 	local dir=$1 kind=$2 seq=$3 start=$4 dur=$5 size=$6 pattern=${7:-random} box=${8:-$USER_BOX} flags=${9:-0}
 	"$SEALTOOL" seal "$dir" "$kind" "$seq" "$start" "$dur" 1 "$flags" "$size" "$pattern" "$box"
 }
+
+# --- the sealcam CLI and sealcam-agent: user flows ---------------------------
+#
+#   sc HOME ARGS...           run build/sealcam with --home HOME and
+#                             --server $SEALCAMD_URL
+#   cli_signup HOME EMAIL [PASSWORD]
+#                             sign up with the CLI; sets RECOVERY_CODE
+#   cli_pair HOME NAME STATE AGENT-ARGS...
+#                             camera add --no-wait, sealcam-agent pair with
+#                             that string (state in STATE, log STATE.log),
+#                             camera pending --wait: the owner's client checks
+#                             the proof and publishes keyring epoch 1; sets
+#                             AGENT_PID (tracked) and CAMERA_ID
+#   wait_until SECS CMD...    run CMD every 0.2 s until it succeeds (1 if not)
+#   seqs HOME CAMERA [SINCE] [UNTIL]
+#                             the sequence numbers 'clips list' shows, one line
+#   frames FILE               video frames ffprobe decodes in FILE
+SEALCAM=$BIN/sealcam
+SEALCAM_AGENT=$BIN/sealcam-agent
+
+sc() { local home=$1; shift; "$SEALCAM" --home "$home" --server "$SEALCAMD_URL" "$@"; }
+
+cli_signup() {
+	local home=$1 email=$2 pw=${3:-"password of $2"} out
+	out=$(printf '%s\n' "$pw" | sc "$home" signup --email "$email" --password-stdin) ||
+		{ echo "# signup $email failed" >&2; return 1; }
+	RECOVERY_CODE=$(sed -n 's/^Recovery code: *//p' <<<"$out")
+	[ -n "$RECOVERY_CODE" ]
+}
+
+cli_pair() {
+	local home=$1 name=$2 state=$3 out pairing; shift 3
+	out=$(sc "$home" camera add --name "$name" --no-wait) || return 1
+	pairing=$(sed -n 's/^Pairing string: *//p' <<<"$out")
+	[ -n "$pairing" ] || { echo "# camera add printed no pairing string" >&2; return 1; }
+	"$SEALCAM_AGENT" pair "$pairing" --name "$name" --state "$state" "$@" \
+		>>"$state.log" 2>&1 &
+	AGENT_PID=$!
+	track_pid "$AGENT_PID"
+	out=$(sc "$home" camera pending --wait --timeout 60) ||
+		{ echo "# pairing did not finish: $out" >&2; tail -5 "$state.log" >&2; return 1; }
+	CAMERA_ID=$(sed -n 's/.* is paired: id \([0-9a-f]*\),.*/\1/p' <<<"$out")
+	[ -n "$CAMERA_ID" ] || { echo "# no camera id in: $out" >&2; return 1; }
+}
+
+wait_until() {
+	local secs=$1 i; shift
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+seqs() {
+	sc "$1" clips list --camera "$2" --since "${3:-1h}" --until "${4:-+1h}" |
+		awk '/^[0-9]+ +[0-9][0-9][0-9][0-9]-/{printf "%s ", $1}'
+}
+
+frames() {
+	ffprobe -v error -count_frames -select_streams v:0 \
+		-show_entries stream=nb_read_frames -of csv=p=0 "$1"
+}
