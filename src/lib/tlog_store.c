@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -819,6 +820,11 @@ struct tlog_store *tlog_store_open(const char *dir,
 		if (s->pending_fd < 0 || (syncing(s) && fsutil_fsync_dir(dir) != 0))
 			goto fail;
 	} else if ((s->pending_fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		goto fail;
+	}
+	/* One writer per log: a second one would interleave batches. */
+	if (flock(s->pending_fd, LOCK_EX | LOCK_NB) != 0) {
+		log_err(COMP, "msg=\"log in use by another writer\" dir=%s", dir);
 		goto fail;
 	}
 	if (ts_path(s, path, sizeof(path), "checkpoint") != 0)

@@ -40,9 +40,10 @@
 
 /* Defaults for struct tlog_store_opts fields left 0. */
 #define TLOG_STORE_INTERVAL_MS 100	/* longest wait before a batch is cut */
-#define TLOG_STORE_BATCH_MAX 16384	/* entries per batch */
+#define TLOG_STORE_BATCH_MAX 65536	/* entries per batch */
 #define TLOG_STORE_QUEUE_MAX 262144	/* queued entries before producers wait */
-#define TLOG_STORE_CACHE_TILES 256	/* expanded tiles cached (16 KiB each) */
+#define TLOG_STORE_CACHE_TILES 256	/* expanded tiles cached per pool (level 0,
+					 * levels above), 16 KiB each */
 
 /* Bulk loading only (benchmarks, tests): no fsync at all. Not durable. */
 #define TLOG_STORE_NOSYNC 0x1
@@ -53,7 +54,8 @@ struct tlog_store_opts {
 				 * before its batch is cut (<= 1000) */
 	size_t batch_max;	/* a batch is cut early when this many wait */
 	size_t queue_max;	/* submit blocks while this many are queued */
-	size_t cache_tiles;	/* tiles kept in memory for proofs */
+	size_t cache_tiles;	/* tiles kept expanded in memory for proofs,
+				 * per pool (level 0; levels above) */
 	unsigned flags;		/* TLOG_STORE_NOSYNC */
 };
 
@@ -64,8 +66,10 @@ struct tlog_store;
  * (borrowed: it must outlive the store). A new log gets a signed checkpoint
  * of the empty tree. An existing one must carry a checkpoint signed by this
  * signer for this origin, and its tiles must reproduce that checkpoint's
- * root; anything an interrupted batch wrote beyond it is removed. Starts the
- * sequencer thread. NULL on failure (logged).
+ * root; anything an interrupted batch wrote beyond it is removed. One
+ * writer per directory (an exclusive lock on `pending`; a second open, in
+ * this or another process, fails). Starts the sequencer thread. NULL on
+ * failure (logged).
  */
 struct tlog_store *tlog_store_open(const char *dir,
     const struct tlog_signer *signer, const struct tlog_store_opts *opts);

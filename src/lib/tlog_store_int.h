@@ -59,6 +59,13 @@ struct ts_cache_ent {
 	uint8_t (*h)[TLOG_HASH_LEN];	/* TS_XT_SLOTS hashes */
 };
 
+struct ts_cache {
+	struct ts_cache_ent *ent;
+	uint32_t *buckets;
+	size_t n, nbuckets, used;
+	uint32_t lru_head, lru_tail;
+};
+
 struct tlog_store {
 	char *dir;
 	const struct tlog_signer *signer;
@@ -92,12 +99,11 @@ struct tlog_store {
 	pthread_t thread;
 	int thread_started;
 
-	/* tile cache (cmu) */
+	/* tile cache (cmu): level-0 tiles churn with random proofs, the few
+	 * tiles above are on every proof's path, so they have their own pool
+	 * that level-0 misses cannot evict */
 	pthread_mutex_t cmu;
-	struct ts_cache_ent *cache;
-	uint32_t *buckets;
-	size_t ncache, nbuckets, cache_used;
-	uint32_t lru_head, lru_tail;
+	struct ts_cache cache[2];	/* [0] level 0, [1] levels 1..7 */
 	uint64_t hits, misses;
 };
 

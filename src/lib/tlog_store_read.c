@@ -41,72 +41,87 @@ uint64_t ts_pub_size(struct tlog_store *s)
 
 /* --- cache ---------------------------------------------------------------- */
 
+static int pool_init(struct ts_cache *c, size_t n)
+{
+	c->n = n;
+	c->nbuckets = 2 * n;
+	c->ent = calloc(n, sizeof(*c->ent));
+	c->buckets = malloc(c->nbuckets * sizeof(*c->buckets));
+	if (c->ent == NULL || c->buckets == NULL)
+		return -1;
+	for (size_t i = 0; i < c->nbuckets; i++)
+		c->buckets[i] = TS_NIL;
+	c->lru_head = c->lru_tail = TS_NIL;
+	return 0;
+}
+
 int ts_cache_init(struct tlog_store *s, size_t n)
 {
-	s->ncache = n;
-	s->nbuckets = 2 * n;
-	s->cache = calloc(n, sizeof(*s->cache));
-	s->buckets = malloc(s->nbuckets * sizeof(*s->buckets));
-	if (s->cache == NULL || s->buckets == NULL)
-		return -1;
-	for (size_t i = 0; i < s->nbuckets; i++)
-		s->buckets[i] = TS_NIL;
-	s->lru_head = s->lru_tail = TS_NIL;
-	return 0;
+	return pool_init(&s->cache[0], n) == 0 &&
+	    pool_init(&s->cache[1], n) == 0 ? 0 : -1;
 }
 
 void ts_cache_free(struct tlog_store *s)
 {
-	if (s->cache != NULL)
-		for (size_t i = 0; i < s->ncache; i++)
-			free(s->cache[i].h);
-	free(s->cache);
-	free(s->buckets);
+	for (int k = 0; k < 2; k++) {
+		struct ts_cache *c = &s->cache[k];
+
+		if (c->ent != NULL)
+			for (size_t i = 0; i < c->n; i++)
+				free(c->ent[i].h);
+		free(c->ent);
+		free(c->buckets);
+	}
 }
 
-static size_t bucket_of(const struct tlog_store *s, int level, uint64_t index,
+static struct ts_cache *pool_of(struct tlog_store *s, int level)
+{
+	return &s->cache[level > 0];
+}
+
+static size_t bucket_of(const struct ts_cache *c, int level, uint64_t index,
     unsigned width)
 {
 	uint64_t k = index * 0x9e3779b97f4a7c15ULL ^
 	    ((uint64_t)(unsigned)level << 56) ^ ((uint64_t)width << 40);
 
-	return (size_t)((k ^ (k >> 29)) % s->nbuckets);
+	return (size_t)((k ^ (k >> 29)) % c->nbuckets);
 }
 
-static void lru_unlink(struct tlog_store *s, uint32_t i)
+static void lru_unlink(struct ts_cache *c, uint32_t i)
 {
-	struct ts_cache_ent *e = &s->cache[i];
+	struct ts_cache_ent *e = &c->ent[i];
 
 	if (e->prev != TS_NIL)
-		s->cache[e->prev].next = e->next;
+		c->ent[e->prev].next = e->next;
 	else
-		s->lru_head = e->next;
+		c->lru_head = e->next;
 	if (e->next != TS_NIL)
-		s->cache[e->next].prev = e->prev;
+		c->ent[e->next].prev = e->prev;
 	else
-		s->lru_tail = e->prev;
+		c->lru_tail = e->prev;
 }
 
-static void lru_push_front(struct tlog_store *s, uint32_t i)
+static void lru_push_front(struct ts_cache *c, uint32_t i)
 {
-	struct ts_cache_ent *e = &s->cache[i];
+	struct ts_cache_ent *e = &c->ent[i];
 
 	e->prev = TS_NIL;
-	e->next = s->lru_head;
-	if (s->lru_head != TS_NIL)
-		s->cache[s->lru_head].prev = i;
-	s->lru_head = i;
-	if (s->lru_tail == TS_NIL)
-		s->lru_tail = i;
+	e->next = c->lru_head;
+	if (c->lru_head != TS_NIL)
+		c->ent[c->lru_head].prev = i;
+	c->lru_head = i;
+	if (c->lru_tail == TS_NIL)
+		c->lru_tail = i;
 }
 
-static uint32_t cache_find(struct tlog_store *s, int level, uint64_t index,
+static uint32_t cache_find(struct ts_cache *c, int level, uint64_t index,
     unsigned width)
 {
-	uint32_t i = s->buckets[bucket_of(s, level, index, width)];
+	uint32_t i = c->buckets[bucket_of(c, level, index, width)];
 
 	while (i != TS_NIL) {
-		struct ts_cache_ent *e = &s->cache[i];
+		struct ts_cache_ent *e = &c->ent[i];
 
 		if (e->level == level && e->index == index && e->width == width)
 			return i;
@@ -115,45 +130,46 @@ static uint32_t cache_find(struct tlog_store *s, int level, uint64_t index,
 	return TS_NIL;
 }
 
-static void bucket_remove(struct tlog_store *s, uint32_t i)
+static void bucket_remove(struct ts_cache *c, uint32_t i)
 {
-	struct ts_cache_ent *e = &s->cache[i];
-	uint32_t *pp = &s->buckets[bucket_of(s, e->level, e->index, e->width)];
+	struct ts_cache_ent *e = &c->ent[i];
+	uint32_t *pp = &c->buckets[bucket_of(c, e->level, e->index, e->width)];
 
 	while (*pp != TS_NIL && *pp != i)
-		pp = &s->cache[*pp].hnext;
+		pp = &c->ent[*pp].hnext;
 	if (*pp == i)
 		*pp = e->hnext;
 }
 
-/* Insert an expanded tile (taking x) unless present; copy hash slot out. */
-static void cache_insert(struct tlog_store *s, int level, uint64_t index,
+/* Insert an expanded tile (taking x) unless present, evicting the least
+ * recently used tile of its pool. */
+static void cache_insert(struct ts_cache *c, int level, uint64_t index,
     unsigned width, uint8_t (*x)[TLOG_HASH_LEN])
 {
 	uint32_t i;
 	size_t b;
 
-	if (cache_find(s, level, index, width) != TS_NIL) {
+	if (cache_find(c, level, index, width) != TS_NIL) {
 		free(x);	/* another reader was faster */
 		return;
 	}
-	if (s->cache_used < s->ncache) {
-		i = (uint32_t)s->cache_used++;
+	if (c->used < c->n) {
+		i = (uint32_t)c->used++;
 	} else {
-		i = s->lru_tail;
-		lru_unlink(s, i);
-		bucket_remove(s, i);
-		free(s->cache[i].h);
+		i = c->lru_tail;
+		lru_unlink(c, i);
+		bucket_remove(c, i);
+		free(c->ent[i].h);
 	}
-	s->cache[i].level = level;
-	s->cache[i].index = index;
-	s->cache[i].width = width;
-	s->cache[i].h = x;
-	s->cache[i].used = 1;
-	b = bucket_of(s, level, index, width);
-	s->cache[i].hnext = s->buckets[b];
-	s->buckets[b] = i;
-	lru_push_front(s, i);
+	c->ent[i].level = level;
+	c->ent[i].index = index;
+	c->ent[i].width = width;
+	c->ent[i].h = x;
+	c->ent[i].used = 1;
+	b = bucket_of(c, level, index, width);
+	c->ent[i].hnext = c->buckets[b];
+	c->buckets[b] = i;
+	lru_push_front(c, i);
 }
 
 /* --- reading tiles ----------------------------------------------------------- */
@@ -194,6 +210,7 @@ static int tile_hash(struct tlog_store *s, uint64_t pub, int L, uint64_t n,
 {
 	uint64_t count = pub >> (8 * L);
 	uint8_t (*x)[TLOG_HASH_LEN];
+	struct ts_cache *c;
 	unsigned w;
 	uint32_t i;
 	int r;
@@ -205,13 +222,14 @@ static int tile_hash(struct tlog_store *s, uint64_t pub, int L, uint64_t n,
 		return -1;
 
 	pthread_mutex_lock(&s->cmu);
-	i = cache_find(s, L, n, w);
+	c = pool_of(s, L);
+	i = cache_find(c, L, n, w);
 	if (i == TS_NIL && w < TLOG_TILE_WIDTH)
-		i = cache_find(s, L, n, TLOG_TILE_WIDTH);
+		i = cache_find(c, L, n, TLOG_TILE_WIDTH);
 	if (i != TS_NIL) {
-		memcpy(out, s->cache[i].h[ts_xoff(h) + (o >> h)], TLOG_HASH_LEN);
-		lru_unlink(s, i);
-		lru_push_front(s, i);
+		memcpy(out, c->ent[i].h[ts_xoff(h) + (o >> h)], TLOG_HASH_LEN);
+		lru_unlink(c, i);
+		lru_push_front(c, i);
 		s->hits++;
 		pthread_mutex_unlock(&s->cmu);
 		return 0;
@@ -237,7 +255,7 @@ static int tile_hash(struct tlog_store *s, uint64_t pub, int L, uint64_t n,
 	}
 	memcpy(out, x[ts_xoff(h) + (o >> h)], TLOG_HASH_LEN);
 	pthread_mutex_lock(&s->cmu);
-	cache_insert(s, L, n, w, x);
+	cache_insert(pool_of(s, L), L, n, w, x);
 	pthread_mutex_unlock(&s->cmu);
 	return 0;
 }

@@ -123,7 +123,9 @@ static int proofs_equal(const struct tlog_proof *a, const struct tlog_proof *b)
 
 static void test_layout_70000(void)
 {
-	struct tlog_store_opts o = { .origin = origin, .flags = TLOG_STORE_NOSYNC };
+	/* a tiny tile cache: eviction on almost every read */
+	struct tlog_store_opts o = { .origin = origin, .flags = TLOG_STORE_NOSYNC,
+	    .cache_tiles = 3 };
 	char *dir = tmpdir();
 	struct tlog_store *s = tlog_store_open(dir, signer, &o);
 	struct tlog_mem *m = tlog_mem_new();
@@ -416,11 +418,16 @@ static void test_refusals(void)
 	static const size_t sizes[] = { 300 };
 	char p[512];
 
-	t_case("open refuses: another key, another origin, a tampered tile, a lost checkpoint; lost interior hashes are rebuilt");
+	t_case("open refuses: a second writer, another key, another origin, a tampered tile, a lost checkpoint; lost interior hashes are rebuilt");
 	T_ASSERT(s != NULL && other != NULL);
 	if (s == NULL || other == NULL)
 		goto out;
 	T_ASSERT(bulk(s, m, 0, 600, sizes, 1, NULL, NULL) == 0);
+	tlog_store_free(s);
+	s = NULL;
+	/* one writer at a time */
+	s = tlog_store_open(dir, signer, &o);
+	T_ASSERT(s != NULL && tlog_store_open(dir, signer, &o) == NULL);
 	tlog_store_free(s);
 	s = NULL;
 	T_ASSERT(tlog_store_open(dir, other, &o) == NULL);
