@@ -15,9 +15,13 @@ RTSP_PKGS="gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad"
 CLIP_PKGS="opencv-doc"
 BROWSER_PKGS="nodejs npm chromium"
+# Only for benchmarks (`scripts/deps.sh bench`): peers measured in the same run.
+BENCH_PKGS="nginx-core"
 
 missing=""
-for p in $BUILD_PKGS $LIB_PKGS $TOOL_PKGS $RTSP_PKGS $CLIP_PKGS $BROWSER_PKGS; do
+want="$BUILD_PKGS $LIB_PKGS $TOOL_PKGS $RTSP_PKGS $CLIP_PKGS $BROWSER_PKGS"
+[ "${1:-}" = bench ] && want="$want $BENCH_PKGS"
+for p in $want; do
 	# nodejs/npm may come from elsewhere (nodesource); a working binary counts.
 	case $p in
 	nodejs) command -v node >/dev/null 2>&1 && continue ;;

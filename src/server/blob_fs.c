@@ -2,14 +2,17 @@
  * blob_fs — blob.h on a local filesystem.
  *
  *	DIR/tmp/up-XXXXXX          uploads being received (removed at open)
- *	DIR/ab/cd/abcd...(64 hex)   one file per blob, read-only (0440)
+ *	DIR/abc/abcd...(64 hex)     one file per blob, read-only (0440)
+ *
+ * 4096 fan-out directories (a few thousand files each at ten million
+ * objects), all created and synced once when the store is first opened, so
+ * an upload never pays for a mkdir and its directory fsync.
  *
  * Durability order for a put: fsync(file) -> rename(tmp, final) ->
- * fsync(final directory); new fan-out directories are fsynced into their
- * parents when created. rename() is atomic, so a blob is either absent or
+ * fsync(final directory). rename() is atomic, so a blob is either absent or
  * complete; after a crash, temp files are garbage, never blobs.
  */
-#define _GNU_SOURCE /* mkostemp */
+#define _GNU_SOURCE /* mkostemp, syncfs */
 #include "blob.h"
 
 #include <dirent.h>
@@ -48,14 +51,14 @@ key_hex(const uint8_t key[BLOB_KEY_LEN], char hex[2 * BLOB_KEY_LEN + 1])
 	sodium_bin2hex(hex, 2 * BLOB_KEY_LEN + 1, key, BLOB_KEY_LEN);
 }
 
-/* "ab/cd/abcd..." relative to the store directory. */
+/* "abc/abcd..." relative to the store directory. */
 static void
 key_path(const uint8_t key[BLOB_KEY_LEN], char *out, size_t len)
 {
 	char hex[2 * BLOB_KEY_LEN + 1];
 
 	key_hex(key, hex);
-	snprintf(out, len, "%.2s/%.2s/%s", hex, hex + 2, hex);
+	snprintf(out, len, "%.3s/%s", hex, hex);
 }
 
 /* Remove leftovers of uploads interrupted by a crash. */
@@ -76,6 +79,27 @@ clean_tmp(struct blob *b)
 		if (strncmp(e->d_name, "up-", 3) == 0)
 			(void)unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
+}
+
+/* Create the fan-out directories that are missing; make them durable. */
+static int
+create_fanout(struct blob *b)
+{
+	char sub[8];
+	int made = 0;
+
+	/* The last one exists only if an earlier open finished them all. */
+	if (faccessat(b->dirfd, "fff", F_OK, 0) == 0)
+		return 0;
+	for (unsigned i = 0; i < 4096; i++) {
+		snprintf(sub, sizeof(sub), "%03x", i);
+		if (mkdirat(b->dirfd, sub, 0700) == 0)
+			made++;
+		else if (errno != EEXIST)
+			return -1;
+	}
+	/* Directory inodes and entries, once (not per upload). */
+	return made > 0 && syncfs(b->dirfd) != 0 ? -1 : 0;
 }
 
 struct blob *
@@ -105,6 +129,10 @@ blob_open(const char *uri)
 	}
 	if ((b->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		log_err("blob", "op=open dir=%s err=\"%s\"", dir, strerror(errno));
+		goto err;
+	}
+	if (create_fanout(b) != 0) {
+		log_err("blob", "op=open dir=%s err=\"fan-out: %s\"", dir, strerror(errno));
 		goto err;
 	}
 	clean_tmp(b);
@@ -160,27 +188,6 @@ blob_tmp_discard(struct blob *b, const char *tmp_path)
 		(void)unlink(tmp_path);
 }
 
-/* mkdir DIR/ab and DIR/ab/cd as needed, fsyncing each new one into its parent. */
-static int
-make_fanout(struct blob *b, const char *rel)
-{
-	char sub[8], parent[PATH_MAX + 8];
-
-	for (int depth = 0; depth < 2; depth++) {
-		snprintf(sub, sizeof(sub), "%.*s", depth == 0 ? 2 : 5, rel);
-		if (mkdirat(b->dirfd, sub, 0700) == 0) {
-			if (depth == 0)
-				snprintf(parent, sizeof(parent), "%s", b->dir);
-			else
-				snprintf(parent, sizeof(parent), "%s/%.2s", b->dir, rel);
-			if (fsync_dir(parent) != 0)
-				return -1;
-		} else if (errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
-
 int
 blob_put(struct blob *b, const uint8_t key[BLOB_KEY_LEN], int fd, const char *tmp_path)
 {
@@ -190,11 +197,9 @@ blob_put(struct blob *b, const uint8_t key[BLOB_KEY_LEN], int fd, const char *tm
 	/* 1. the bytes, 2. the name, 3. the directory entry. */
 	if (fchmod(fd, 0440) != 0 || fsync(fd) != 0)
 		goto err;
-	if (make_fanout(b, rel) != 0)
-		goto err;
 	if (renameat(AT_FDCWD, tmp_path, b->dirfd, rel) != 0)
 		goto err;
-	snprintf(dir, sizeof(dir), "%s/%.5s", b->dir, rel);
+	snprintf(dir, sizeof(dir), "%s/%.3s", b->dir, rel);
 	if (fsync_dir(dir) != 0) {
 		/* Visible but maybe not durable: do not claim it. */
 		(void)unlinkat(b->dirfd, rel, 0);
@@ -266,52 +271,34 @@ blob_scan(struct blob *b, int64_t before_s, blob_key_fn *fn, void *cookie)
 {
 	char sub[8];
 
-	/* 65536 possible leaf directories; only the ones that exist are read. */
-	for (unsigned i = 0; i < 256; i++) {
-		DIR *d1;
-		struct dirent *e1;
-		int fd1;
+	for (unsigned i = 0; i < 4096; i++) {
+		DIR *d;
+		struct dirent *e;
+		int fd;
 
-		snprintf(sub, sizeof(sub), "%02x", i);
-		if ((fd1 = openat(b->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		snprintf(sub, sizeof(sub), "%03x", i);
+		if ((fd = openat(b->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			continue;
-		if ((d1 = fdopendir(fd1)) == NULL) {
-			close(fd1);
+		if ((d = fdopendir(fd)) == NULL) {
+			close(fd);
 			continue;
 		}
-		while ((e1 = readdir(d1)) != NULL) {
-			DIR *d2;
-			struct dirent *e2;
-			int fd2;
+		while ((e = readdir(d)) != NULL) {
+			uint8_t key[BLOB_KEY_LEN];
+			struct stat sb;
 
-			if (!is_hex(e1->d_name, 2))
+			if (!is_hex(e->d_name, 2 * BLOB_KEY_LEN) ||
+			    fstatat(dirfd(d), e->d_name, &sb, 0) != 0 || sb.st_mtime >= before_s)
 				continue;
-			if ((fd2 = openat(dirfd(d1), e1->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			if (sodium_hex2bin(key, sizeof(key), e->d_name, 2 * BLOB_KEY_LEN,
+			    NULL, NULL, NULL) != 0)
 				continue;
-			if ((d2 = fdopendir(fd2)) == NULL) {
-				close(fd2);
-				continue;
+			if (fn(cookie, key) != 0) {
+				closedir(d);
+				return 0;
 			}
-			while ((e2 = readdir(d2)) != NULL) {
-				uint8_t key[BLOB_KEY_LEN];
-				struct stat sb;
-
-				if (!is_hex(e2->d_name, 2 * BLOB_KEY_LEN) ||
-				    fstatat(dirfd(d2), e2->d_name, &sb, 0) != 0 ||
-				    sb.st_mtime >= before_s)
-					continue;
-				if (sodium_hex2bin(key, sizeof(key), e2->d_name, 2 * BLOB_KEY_LEN,
-				    NULL, NULL, NULL) != 0)
-					continue;
-				if (fn(cookie, key) != 0) {
-					closedir(d2);
-					closedir(d1);
-					return 0;
-				}
-			}
-			closedir(d2);
 		}
-		closedir(d1);
+		closedir(d);
 	}
 	return 0;
 }

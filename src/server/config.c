@@ -30,6 +30,7 @@ static const struct config_key {
 	{ "header_max", CT_SIZE, S(header_max), 24u << 10, "largest request line + headers" },
 	{ "session_ttl", CT_MS, S(session_ttl_ms), 3650ull * 86400000, "session lifetime (s, m, h, d suffixes; plain = seconds)" },
 	{ "threads", CT_UINT, S(threads), 256, "HTTP worker threads (epoll, one pool)" },
+	{ "commit_threads", CT_UINT, S(commit_threads), 64, "threads making uploads durable (fsync, rename, commit)" },
 	{ "max_connections", CT_UINT, S(max_connections), 1u << 20, "concurrent connections in all" },
 	{ "header_timeout", CT_UINT, S(header_timeout_s), 3600, "seconds a client has to send complete request headers" },
 	{ "min_upload_rate", CT_SIZE, S(min_upload_rate), 1u << 30, "bytes/s a request body must average after 10 s" },
@@ -55,6 +56,7 @@ config_defaults(struct config *c)
 	c->header_max = 16u << 10;
 	c->session_ttl_ms = 30ll * 86400000;
 	c->threads = 8;
+	c->commit_threads = 8;
 	c->max_connections = 4096;
 	c->header_timeout_s = 30;
 	c->min_upload_rate = 4096;

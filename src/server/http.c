@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "server.h"
 #include "wait.h"
+#include "workq.h"
 
 struct http {
 	struct server *srv;
@@ -258,6 +259,7 @@ void
 http_suspend(struct req *rq)
 {
 	rq->suspended = 1;
+	rq->suspends++;
 	guard_request_body_done(rq->guard);
 	MHD_suspend_connection(rq->conn);
 }
@@ -437,15 +439,19 @@ req_body(struct req *rq, const char *data, size_t n)
 	rq->body_len += n;
 }
 
-/* Last call: the body is complete (or this is a resumed long-poll). */
-static void
+/* Last call: the body is complete (or this is a resumed request). Returns
+ * whether the handler answered or parked the request. */
+static int
 req_end(struct req *rq)
 {
+	/* Not rq->suspended: a fast resumer may have cleared it already. */
+	unsigned suspends = rq->suspends;
+
 	if (!rq->resumed)
 		guard_request_body_done(rq->guard);
 	if (rq->failed) {
 		http_error(rq, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
-		return;
+		return rq->status != 0;
 	}
 	if (rq->route->body == BODY_JSON && rq->json == NULL) {
 		json_error_t jerr;
@@ -455,18 +461,21 @@ req_end(struct req *rq)
 		if (rq->json == NULL) {
 			http_error(rq, 400, "invalid_json", "malformed JSON at line %d column %d: %s",
 			    jerr.line, jerr.column, jerr.text);
-			return;
+			return rq->status != 0;
 		}
 		if (!json_is_object(rq->json)) {
 			http_error(rq, 400, "invalid_json", "expected a JSON object");
-			return;
+			return rq->status != 0;
 		}
 	}
 	rq->route->handler(rq);
-	if (rq->status == 0 && !rq->suspended) {
+	if (rq->suspends != suspends)
+		return 1;             /* parked: called again when resumed */
+	if (rq->status == 0) {
 		log_err("http", "route=\"%s\" err=\"handler gave no answer\"", rq->route->path);
 		http_error(rq, 500, "internal", "no answer");
 	}
+	return rq->status != 0;
 }
 
 static enum MHD_Result
@@ -502,8 +511,7 @@ callback_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (rq->status != 0)
 		return MHD_YES;       /* answered on the first call */
-	req_end(rq);
-	return (rq->status != 0 || rq->suspended) ? MHD_YES : MHD_NO;
+	return req_end(rq) ? MHD_YES : MHD_NO;
 }
 
 static void
@@ -685,8 +693,10 @@ http_stop(struct http *h, unsigned grace_s)
 		    atomic_load(&h->inflight));
 	atomic_store(&h->tick_stop, 1);
 	pthread_join(h->tick, NULL);
-	/* Anyone who parked after step 2 is woken before the threads go. */
+	/* Anyone who parked after step 2 is woken before the threads go, and
+	 * commits still running finish (they resume their requests). */
 	wait_wake_all(h->srv->waits);
+	workq_stop(h->srv->commits);
 	MHD_stop_daemon(h->d);
 	free(h);
 }

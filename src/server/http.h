@@ -55,6 +55,7 @@ struct req {
 	unsigned fail_status;
 	char fail_code[32], fail_msg[160];
 	int suspended;
+	unsigned suspends;                  /* http_suspend() calls so far */
 	char addr[48];                      /* client address (for rate limits) */
 	struct req *wnext, *wprev;          /* waitlist links */
 	uint8_t wcam[STORE_ID_LEN];

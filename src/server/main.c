@@ -27,6 +27,7 @@
 #include "store.h"
 #include "sweeper.h"
 #include "wait.h"
+#include "workq.h"
 
 static void
 usage(FILE *f)
@@ -212,7 +213,7 @@ main(int argc, char **argv)
 	auth_init(ncpu > 0 ? (unsigned)ncpu : 1);
 	if (metrics_init() != 0)
 		goto out;
-	if (open_store(&cfg, cfg.threads + 2, &srv.store) != 0)
+	if (open_store(&cfg, cfg.threads + cfg.commit_threads + 2, &srv.store) != 0)
 		goto out;
 	{
 		char blobs[CONFIG_PATH_MAX + 16];
@@ -225,8 +226,9 @@ main(int argc, char **argv)
 	srv.login_addr = ratelimit_new(cfg.login_burst * 4, cfg.login_per_min * 4, 1u << 16);
 	srv.waits = wait_new();
 	srv.guard = guard_new(cfg.header_timeout_s, cfg.min_upload_rate);
+	srv.commits = workq_new(cfg.commit_threads);
 	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
-	    srv.guard == NULL)
+	    srv.guard == NULL || srv.commits == NULL)
 		goto out;
 
 	/* Run. */
@@ -249,7 +251,8 @@ out:
 	/* Tear down in reverse. */
 	atomic_store(&srv.stopping, 1);
 	sweeper_stop(srv.sweeper);
-	http_stop(http, cfg.shutdown_grace_s);
+	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits too */
+	workq_free(srv.commits);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
 	ratelimit_free(srv.login_addr);

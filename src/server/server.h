@@ -15,6 +15,7 @@ struct ratelimit;
 struct waitlist;
 struct guard;
 struct sweeper;
+struct workq;
 
 struct server {
 	const struct config *cfg;
@@ -25,6 +26,7 @@ struct server {
 	struct waitlist *waits;          /* suspended keyring long-polls */
 	struct guard *guard;             /* slow-client deadlines */
 	struct sweeper *sweeper;         /* retention and deletions */
+	struct workq *commits;           /* uploads' durable commits (fsync...) */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

@@ -73,7 +73,7 @@ main(void)
 	T_MEMEQ(back, data, sizeof(data));
 	close(rfd);
 	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
-	snprintf(final, sizeof(final), "%s/%.2s/%.2s/%s", dir, hex, hex + 2, hex);
+	snprintf(final, sizeof(final), "%s/%.3s/%s", dir, hex, hex);
 	T_EQ(stat(final, &sb), 0);
 	T_EQ(sb.st_mode & 0777, 0440);
 
