@@ -676,7 +676,7 @@ fsync_main(void *arg)
 		close(fd);
 		if (j->durable) {
 			/* The whole durable sequence sealcamd runs per object. */
-			int dfd;
+			int dfd = -1;
 			snprintf(final, sizeof(final), "%s/f%d-%d", dir, j->id, i);
 			if (rename(path, final) != 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0 ||
 			    fsync(dfd) != 0)
