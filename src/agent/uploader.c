@@ -46,13 +46,19 @@ callback_abort(void *cookie)
 	return atomic_load(&u->cancel);
 }
 
-/* Sleep ms, waking early on cancel or (when draining) not at all. */
+/*
+ * Sleep ms, waking early on cancel, and when a shutdown drain begins: the
+ * drain window is short, so one more try right away beats sleeping through
+ * it in a long backoff.
+ */
 static void
 pause_ms(struct uploader *u, uint32_t ms)
 {
 	int64_t end = mono_ms() + ms;
+	int draining = atomic_load(&u->draining);
 
-	while (!atomic_load(&u->cancel) && mono_ms() < end)
+	while (!atomic_load(&u->cancel) && mono_ms() < end &&
+	    atomic_load(&u->draining) == draining)
 		usleep(50000);
 }
 
