@@ -15,8 +15,9 @@ RTSP_PKGS="gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad"
 CLIP_PKGS="opencv-doc"
 BROWSER_PKGS="nodejs npm chromium"
-# Only for benchmarks (`scripts/deps.sh bench`): peers measured in the same run.
-BENCH_PKGS="nginx-core"
+# Only for benchmarks (`scripts/deps.sh bench`): peers measured in the same
+# run — nginx (server), OpenCV Haar/HOG via Python (bench/vision.sh).
+BENCH_PKGS="nginx-core python3-opencv opencv-data"
 
 missing=""
 want="$BUILD_PKGS $LIB_PKGS $TOOL_PKGS $RTSP_PKGS $CLIP_PKGS $BROWSER_PKGS"

@@ -17,6 +17,7 @@
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #define MAX_DIM 4096
 #define MAX_DET 128
 #define MAX_FRAME_BOXES (MAX_DET * 2 + ANON_MAX_MASKS)
+#define MAX_WORKERS 8
 
 void anon_opts_default(struct anon_opts *o)
 {
@@ -66,10 +68,21 @@ const char *anon_strerror(enum anon_err e)
 	return "unknown error";
 }
 
-struct run {
-	const struct anon_opts *o;
+/* One analysis worker: its own detectors (they keep scratch state), the
+ * frame it analyses and its result. */
+struct worker {
+	struct run *r;
 	struct facedet *fd;
 	struct persondet *pd;
+	struct vimage *im;          /* analysis picture (RGB, aw x ah) */
+	struct anon_box det[MAX_FRAME_BOXES];
+	int ndet, ok;
+};
+
+struct run {
+	const struct anon_opts *o;
+	struct worker wk[MAX_WORKERS];
+	int nwk, batch;             /* workers, frames waiting in this batch */
 	/* input */
 	AVFormatContext *ifmt;
 	AVCodecContext *dec;
@@ -83,7 +96,8 @@ struct run {
 	int aw, ah;                 /* analysis size */
 	/* look-ahead */
 	struct anon_hold *hold;
-	AVFrame **ring;             /* hold_frames + 1 converted frames */
+	AVFrame **ring;             /* nring converted frames not yet emitted */
+	int nring;
 	long analysed, emitted;
 	AVPacket *opkt;
 	json_t *frames;             /* report: masked frames */
@@ -105,42 +119,32 @@ static void grow(struct anon_box *b, float gx, float gy_up, float gy_down, int W
 	b->y1 = (int)ceilf(y1 > H ? H : y1);
 }
 
-/* Faces and people of one frame, in output pixels. */
-static int analyse(struct run *r, const AVFrame *f, struct anon_box *out, int *nout)
+/* Faces and people of one frame, in output pixels (runs in a worker). */
+static int analyse(struct worker *w)
 {
+	struct run *r = w->r;
 	const struct anon_opts *o = r->o;
-	struct vimage *im = vimage_new(r->aw, r->ah);
+	struct vimage *im = w->im;
 	struct nn_box faces[MAX_DET], people[MAX_DET];
 	int nf = 0, np = 0, n = 0;
 	float sx = (float)r->W / r->aw, sy = (float)r->H / r->ah;
-	uint8_t *dst[4] = { NULL };
-	int dstride[4] = { 0 };
 
-	if (im == NULL)
-		return -1;
-	dst[0] = im->px;
-	dstride[0] = im->stride;
-	if (sws_scale(r->to_rgb, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
-	              dst, dstride) != r->ah)
-		goto err;
-	nf = facedet_run(r->fd, im, 1.0f, o->face_score, faces, MAX_DET);
+	nf = facedet_run(w->fd, im, 1.0f, o->face_score, faces, MAX_DET);
 	if (nf < 0)
-		goto err;
+		return -1;
 	if (o->people != ANON_PEOPLE_NEVER) {
 		float scale = r->aw > PERSONDET_NET_WIDTH ? (float)PERSONDET_NET_WIDTH / r->aw : 1.f;
-		np = persondet_run(r->pd, im, scale, PERSONDET_PERSON, o->person_score, people, MAX_DET);
+		np = persondet_run(w->pd, im, scale, PERSONDET_PERSON, o->person_score, people, MAX_DET);
 		if (np < 0)
-			goto err;
+			return -1;
 	}
-	vimage_free(im);
-
 	for (int i = 0; i < nf; i++) {
 		struct anon_box b = { (int)(faces[i].x0 * sx), (int)(faces[i].y0 * sy),
 		                      (int)ceilf(faces[i].x1 * sx), (int)ceilf(faces[i].y1 * sy),
 		                      ANON_FACE, faces[i].score, 0 };
 		/* Wider, and more upwards (hair, forehead) than downwards. */
 		grow(&b, o->face_grow, (o->face_grow - 1) * 0.75f, (o->face_grow - 1) * 0.5f, r->W, r->H);
-		out[n++] = b;
+		w->det[n++] = b;
 	}
 	for (int i = 0; i < np; i++) {
 		int spare = 0;
@@ -159,13 +163,20 @@ static int analyse(struct run *r, const AVFrame *f, struct anon_box *out, int *n
 		                      (int)ceilf(people[i].x1 * sx), (int)ceilf(people[i].y1 * sy),
 		                      ANON_PERSON, people[i].score, 0 };
 		grow(&b, o->person_grow, (o->person_grow - 1) / 2, (o->person_grow - 1) / 2, r->W, r->H);
-		out[n++] = b;
+		w->det[n++] = b;
 	}
-	*nout = n;
+	w->ndet = n;
 	return 0;
-err:
-	vimage_free(im);
-	return -1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->ok = analyse(w) == 0;
+	/* Tensor buffers are cached per thread, and this thread ends here. */
+	nn_cache_drain();
+	return NULL;
 }
 
 static int encode(struct run *r, AVFrame *f)
@@ -206,7 +217,7 @@ static json_t *box_json(const struct anon_box *b)
 static enum anon_err emit(struct run *r)
 {
 	struct anon_box *boxes = r->boxes;
-	AVFrame *f = r->ring[r->emitted % (r->o->hold_frames + 1)];
+	AVFrame *f = r->ring[r->emitted % r->nring];
 	int n = anon_hold_boxes(r->hold, r->emitted, boxes, BOX_SCRATCH);
 	json_t *jb = NULL;
 
@@ -239,14 +250,50 @@ static enum anon_err emit(struct run *r)
 	return ANON_OK;
 }
 
-/* A decoded frame: convert, analyse, buffer, and emit what is ready. */
+/* Analyse the batch of frames (one per worker, in parallel), then push
+ * the results in frame order and emit every frame that is ready. */
+static enum anon_err flush_batch(struct run *r)
+{
+	pthread_t th[MAX_WORKERS];
+	int started[MAX_WORKERS] = { 0 };
+	enum anon_err e = ANON_OK;
+
+	for (int i = 1; i < r->batch; i++)
+		started[i] = pthread_create(&th[i], NULL, worker_main, &r->wk[i]) == 0;
+	/* The first frame of the batch is analysed on this thread. */
+	if (r->batch > 0)
+		r->wk[0].ok = analyse(&r->wk[0]) == 0;
+	for (int i = 1; i < r->batch; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			r->wk[i].ok = analyse(&r->wk[i]) == 0;     /* no thread: here */
+	}
+	for (int i = 0; i < r->batch && e == ANON_OK; i++) {
+		if (!r->wk[i].ok || anon_hold_push(r->hold, r->wk[i].det, r->wk[i].ndet) != 0) {
+			log_err("anon", "frame=%ld err=\"analysis failed\"", r->analysed);
+			e = ANON_EANALYSE;
+			break;
+		}
+		r->analysed++;
+		if (r->analysed > r->o->hold_frames)
+			e = emit(r);
+	}
+	r->batch = 0;
+	return e;
+}
+
+/* A decoded frame: convert for output and for analysis; full batches are
+ * analysed and what is ready is emitted. */
 static enum anon_err take(struct run *r, const AVFrame *in)
 {
-	struct anon_box det[MAX_FRAME_BOXES];
-	int nd = 0;
-	AVFrame *slot = r->ring[r->analysed % (r->o->hold_frames + 1)];
+	long fno = r->analysed + r->batch;
+	AVFrame *slot = r->ring[fno % r->nring];
+	struct vimage *im = r->wk[r->batch].im;
+	uint8_t *dst[4] = { im->px, NULL, NULL, NULL };
+	int dstride[4] = { im->stride, 0, 0, 0 };
 
-	if (r->analysed >= ANON_MAX_FRAMES)
+	if (fno >= ANON_MAX_FRAMES)
 		return ANON_EINPUT;
 	/* Any sign of damage fails the run: a half-decoded frame may hide a
 	 * face the detector then cannot see. */
@@ -259,15 +306,12 @@ static enum anon_err take(struct run *r, const AVFrame *in)
 	if (av_frame_get_buffer(slot, 0) < 0)
 		return ANON_ENOMEM;
 	if (sws_scale(r->to_yuv, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
-	              slot->data, slot->linesize) != r->H)
+	              slot->data, slot->linesize) != r->H ||
+	    sws_scale(r->to_rgb, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
+	              dst, dstride) != r->ah)
 		return ANON_EANALYSE;
-	if (analyse(r, in, det, &nd) != 0 || anon_hold_push(r->hold, det, nd) != 0) {
-		log_err("anon", "frame=%ld err=\"analysis failed\"", r->analysed);
-		return ANON_EANALYSE;
-	}
-	r->analysed++;
-	if (r->analysed > r->o->hold_frames)
-		return emit(r);
+	if (++r->batch == r->nwk)
+		return flush_batch(r);
 	return ANON_OK;
 }
 
@@ -400,7 +444,10 @@ static enum anon_err run_frames(struct run *r)
 			e = ANON_EINPUT;
 		av_packet_unref(pkt);   /* audio and other streams are dropped here */
 	}
-	/* End of input: the last frames get what look-ahead there is. */
+	/* End of input: analyse the last batch; the last frames get what
+	 * look-ahead there is. */
+	if (e == ANON_OK)
+		e = flush_batch(r);
 	while (e == ANON_OK && r->emitted < r->analysed)
 		e = emit(r);
 	if (e == ANON_OK && r->analysed == 0)
@@ -459,24 +506,38 @@ enum anon_err anon_run(const struct anon_opts *o, const char *in, const char *ou
 	if (sodium_init() < 0)
 		return ANON_ENOMEM;
 
-	/* Models first: without them there is nothing to decide with. */
-	r.fd = facedet_new(FACEDET_BLAZE, o->node_modules);
-	r.pd = persondet_new(o->node_modules);
-	if (r.fd == NULL || r.pd == NULL) {
-		e = ANON_EMODEL;
-		goto out;
+	/* Models first: without them there is nothing to decide with. One
+	 * pair of detectors per worker; a worker per core (at most 8). */
+	r.nwk = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	r.nwk = o->threads > 0 ? o->threads : r.nwk;
+	r.nwk = r.nwk < 1 ? 1 : r.nwk > MAX_WORKERS ? MAX_WORKERS : r.nwk;
+	for (int i = 0; i < r.nwk; i++) {
+		r.wk[i].r = &r;
+		r.wk[i].fd = facedet_new(FACEDET_BLAZE, o->node_modules);
+		r.wk[i].pd = persondet_new(o->node_modules);
+		if (r.wk[i].fd == NULL || r.wk[i].pd == NULL) {
+			e = ANON_EMODEL;
+			goto out;
+		}
 	}
 	if ((e = open_input(&r, in)) != ANON_OK)
 		goto out;
 	r.hold = anon_hold_new(o->hold_frames);
-	r.ring = calloc(o->hold_frames + 1, sizeof(*r.ring));
+	/* Frames wait for hold_frames of look-ahead plus one batch. */
+	r.nring = o->hold_frames + r.nwk + 1;
+	r.ring = calloc(r.nring, sizeof(*r.ring));
+	for (int i = 0; i < r.nwk; i++)
+		if ((r.wk[i].im = vimage_new(r.aw, r.ah)) == NULL) {
+			e = ANON_ENOMEM;
+			goto out;
+		}
 	r.frames = json_array();
 	r.boxes = malloc(BOX_SCRATCH * sizeof(*r.boxes));
 	if (r.hold == NULL || r.ring == NULL || r.frames == NULL || r.boxes == NULL) {
 		e = ANON_ENOMEM;
 		goto out;
 	}
-	for (int i = 0; i <= o->hold_frames; i++)
+	for (int i = 0; i < r.nring; i++)
 		if ((r.ring[i] = av_frame_alloc()) == NULL) {
 			e = ANON_ENOMEM;
 			goto out;
@@ -517,7 +578,7 @@ out:
 	if (rtmp[0])
 		unlink(rtmp);
 	if (r.ring)
-		for (int i = 0; i <= o->hold_frames; i++)
+		for (int i = 0; i < r.nring; i++)
 			av_frame_free(&r.ring[i]);
 	free(r.ring);
 	free(r.boxes);
@@ -530,7 +591,10 @@ out:
 	avformat_close_input(&r.ifmt);
 	sws_freeContext(r.to_yuv);
 	sws_freeContext(r.to_rgb);
-	facedet_free(r.fd);
-	persondet_free(r.pd);
+	for (int i = 0; i < MAX_WORKERS; i++) {
+		facedet_free(r.wk[i].fd);
+		persondet_free(r.wk[i].pd);
+		vimage_free(r.wk[i].im);
+	}
 	return e;
 }

@@ -71,6 +71,7 @@ struct anon_opts {
 	enum anon_fill fill;
 	int nmasks;
 	struct anon_poly masks[ANON_MAX_MASKS];
+	int threads;                /* analysis workers (0: one per core, max 8) */
 	int crf;                    /* x264 quality, 0-51 */
 	const char *preset;         /* x264 preset */
 };

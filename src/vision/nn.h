@@ -127,6 +127,8 @@ int nn_mean_hw(const struct nn_tensor *in, struct nn_tensor *out);
 enum nn_binop { NN_ADD, NN_SUB, NN_MUL };
 int nn_binary(enum nn_binop op, const struct nn_tensor *a,
               const struct nn_tensor *b, struct nn_tensor *out);
+/* a = a op b, b of a's shape or broadcast (1x1xC, 1x1x1); 0 / -1. */
+int nn_binary_inplace(enum nn_binop op, struct nn_tensor *a, const struct nn_tensor *b);
 
 /* Boxes and post-processing. */
 struct nn_box {

@@ -183,8 +183,9 @@ void nn_dwconv_release(struct nn_dwconv *dw)
 
 /* Four output pixels x W channels from channel cb: 4 independent
  * accumulator chains (FMA latency), all in registers across the taps.
- * Taps outside the image read a zero row instead of branching per lane. */
-#define DW_TILE(W)                                                              \
+ * Taps outside the image read a zero row instead of branching per lane;
+ * INTERIOR tiles (every tap inside the row) skip that test. */
+#define DW_TILE(W, INTERIOR)                                                    \
 	do {                                                                    \
 		float acc[4][W];                                                \
 		for (int p = 0; p < 4; p++)                                     \
@@ -199,7 +200,7 @@ void nn_dwconv_release(struct nn_dwconv *dw)
 				const float *wp = wt + (size_t)(ky * kw + kx) * C + cb; \
 				for (int p = 0; p < 4; p++) {                   \
 					int ix = (ox0 + p) * sw + kx - pl;      \
-					const float *ip = (p < np && ix >= 0 && ix < iw) ? \
+					const float *ip = (INTERIOR || (p < np && ix >= 0 && ix < iw)) ? \
 						row + (size_t)ix * C : zero;     \
 					for (int j = 0; j < W; j++)             \
 						acc[p][j] += ip[j] * wp[j];     \
@@ -211,14 +212,17 @@ void nn_dwconv_release(struct nn_dwconv *dw)
 				o[(size_t)(ox0 + p) * C + cb + j] = acc[p][j];  \
 	} while (0)
 
-/* One output row. Locals copy the struct fields: with -fno-strict-aliasing
- * the stores would otherwise force them to be reloaded.
- * Sanitizers are off here alone: under ASan the accumulator tile lives in
- * instrumented stack memory and this loop became 60% of a sanitizer test
- * run (30 s). Every read is row + ix*C + cb + j with 0 <= ix < iw checked
- * just above and cb + j < C by the block loops, or the zero tile; every
- * write is o + (ox0 + p)*C + cb + j with ox0 + p < ow. vision_nn checks the
- * results against reference code for odd sizes and channel tails. */
+#define DW_CHANNELS(INTERIOR)                                                   \
+	do {                                                                    \
+		int cb = 0;                                                     \
+		for (; cb + 16 <= C; cb += 16)                                  \
+			DW_TILE(16, INTERIOR);                                  \
+		for (; cb + 8 <= C; cb += 8)                                    \
+			DW_TILE(8, INTERIOR);                                   \
+		for (; cb < C; cb++)                                            \
+			DW_TILE(1, INTERIOR);                                   \
+	} while (0)
+
 #if defined(__clang__)   /* clang cannot combine the two attributes */
 #define DW_ATTR target_clones("avx512f", "avx2", "default")
 #else
@@ -233,15 +237,16 @@ static void dw_row(const struct nn_dwconv *dw, const struct nn_tensor *in,
 	const float *id = in->d, *wt = dw->w, *bias = dw->bias;
 	static const float zero[16];
 
+	/* Tiles whose every tap lies inside the row: ox0*sw - pl >= 0 and
+	 * (ox0 + 3)*sw + kw - 1 - pl < iw. */
+	int lo = (pl + sw - 1) / sw, hi = (iw - kw + pl) / sw - 3;
+
 	for (int ox0 = 0; ox0 < ow; ox0 += 4) {
 		int np = ow - ox0 < 4 ? ow - ox0 : 4;
-		int cb = 0;
-		for (; cb + 16 <= C; cb += 16)
-			DW_TILE(16);
-		for (; cb + 8 <= C; cb += 8)
-			DW_TILE(8);
-		for (; cb < C; cb++)
-			DW_TILE(1);
+		if (np == 4 && ox0 >= lo && ox0 <= hi)
+			DW_CHANNELS(1);
+		else
+			DW_CHANNELS(0);
 	}
 }
 

@@ -43,6 +43,7 @@ struct gnode {
 	int rh, rw, align, halfpx; /* resize target (declared), flags */
 	int pads[8];            /* pad: [before, after] per NHWC dim */
 	struct nn_tensor cval;  /* constant value */
+	enum nn_act post;       /* binary: activation fused from the next node */
 };
 
 struct nn_graph {
@@ -355,6 +356,31 @@ bad:
 	return -1;
 }
 
+/* Peephole: an activation whose input has no other consumer is done by
+ * the producer (conv, depthwise, add/mul) as it writes its output; the
+ * activation node then only hands the tensor on (see G_IDENTITY). Saves a
+ * pass over the tensor and a copy. */
+static void fuse(struct nn_graph *G)
+{
+	for (int i = 0; i < G->count; i++) {
+		struct gnode *n = &G->n[i], *p;
+		if (n->op != G_ACT || n->act == NN_ACT_SIGMOID)
+			continue;
+		p = &G->n[n->in[0]];
+		if (p->uses != 1)
+			continue;
+		if (p->op == G_CONV && p->conv.act == NN_ACT_NONE)
+			p->conv.act = n->act;
+		else if (p->op == G_DWCONV && p->dw.act == NN_ACT_NONE)
+			p->dw.act = n->act;
+		else if (p->op == G_BINARY && p->post == NN_ACT_NONE)
+			p->post = n->act;
+		else
+			continue;
+		n->op = G_IDENTITY;
+	}
+}
+
 struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs,
                                int noutputs)
 {
@@ -393,6 +419,7 @@ struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs
 		G->n[G->outputs[o]].uses++;     /* the caller is a consumer too */
 	}
 	G->noutputs = noutputs;
+	fuse(G);
 	/* Declared input size from the Placeholder's shape [1, H, W, 3]. */
 	for (int i = 0; i < G->count; i++) {
 		if (G->n[i].op != G_INPUT)
@@ -496,18 +523,47 @@ int nn_graph_run(struct nn_graph *G, const struct nn_tensor *in, struct nn_tenso
 		case G_DWCONV:
 			r = nn_dwconv_run(&n->dw, a, &n->out);
 			break;
-		case G_BINARY:
-			r = nn_binary(n->binop, a, value(G, n->in[1]), &n->out);
-			break;
-		case G_ACT:
-		case G_IDENTITY:
-			r = nn_tensor_init(&n->out, a->h, a->w, a->c);
-			if (r == 0) {
-				memcpy(n->out.d, a->d, nn_tensor_size(a) * sizeof(float));
-				if (n->op == G_ACT)
-					nn_act_apply(n->out.d, nn_tensor_size(a), n->act, 0);
+		case G_BINARY: {
+			/* When an operand of the output's shape dies here, reuse
+			 * its buffer (the second only if the op commutes). */
+			struct gnode *s0 = &G->n[n->in[0]], *s1 = &G->n[n->in[1]];
+			const struct nn_tensor *b = value(G, n->in[1]);
+			r = -1;
+			if (n->in[0] != n->in[1] && s0->op != G_CONST && s0->op != G_INPUT &&
+			    s0->left == 1 && nn_tensor_size(a) >= nn_tensor_size(b)) {
+				n->out = s0->out;
+				memset(&s0->out, 0, sizeof(s0->out));
+				r = nn_binary_inplace(n->binop, &n->out, b);
+			} else if (n->in[0] != n->in[1] && n->binop != NN_SUB && s1->op != G_CONST &&
+			           s1->op != G_INPUT && s1->left == 1 &&
+			           nn_tensor_size(b) >= nn_tensor_size(a)) {
+				n->out = s1->out;
+				memset(&s1->out, 0, sizeof(s1->out));
+				r = nn_binary_inplace(n->binop, &n->out, a);
+			} else {
+				r = nn_binary(n->binop, a, b, &n->out);
 			}
+			if (r == 0 && n->post != NN_ACT_NONE)
+				nn_act_apply(n->out.d, nn_tensor_size(&n->out), n->post, 0);
 			break;
+		}
+		case G_ACT:
+		case G_IDENTITY: {
+			struct gnode *src = &G->n[n->in[0]];
+			if (src->op != G_CONST && src->left == 1) {
+				/* Last consumer: take the buffer instead of copying. */
+				n->out = src->out;
+				memset(&src->out, 0, sizeof(src->out));
+				r = 0;
+			} else {
+				r = nn_tensor_init(&n->out, a->h, a->w, a->c);
+				if (r == 0)
+					memcpy(n->out.d, a->d, nn_tensor_size(a) * sizeof(float));
+			}
+			if (r == 0 && n->op == G_ACT)
+				nn_act_apply(n->out.d, nn_tensor_size(&n->out), n->act, 0);
+			break;
+		}
 		case G_MEAN:
 			r = nn_mean_hw(a, &n->out);
 			break;

@@ -310,7 +310,7 @@ int nn_mean_hw(const struct nn_tensor *in, struct nn_tensor *out)
 }
 
 __attribute__((target_clones("avx2", "default")))
-static void binop_rows(enum nn_binop op, float *restrict o, const float *restrict a,
+static void binop_rows(enum nn_binop op, float *o, const float *a,
                        const float *restrict b, size_t rows, int n, int bstride,
                        int astride)
 {
@@ -333,6 +333,27 @@ static void binop_rows(enum nn_binop op, float *restrict o, const float *restric
 			break;
 		}
 	}
+}
+
+int nn_binary_inplace(enum nn_binop op, struct nn_tensor *a, const struct nn_tensor *b)
+{
+	size_t px = (size_t)a->h * a->w;
+
+	if (b->h == a->h && b->w == a->w && b->c == a->c) {
+		binop_rows(op, a->d, a->d, b->d, 1, (int)nn_tensor_size(a), 0, 0);
+		return 0;
+	}
+	if (b->h == 1 && b->w == 1 && b->c == a->c) {
+		binop_rows(op, a->d, a->d, b->d, px, a->c, 0, a->c);
+		return 0;
+	}
+	if (b->h == 1 && b->w == 1 && b->c == 1) {
+		float v = b->d[0];
+		for (size_t i = 0; i < nn_tensor_size(a); i++)
+			a->d[i] = op == NN_ADD ? a->d[i] + v : op == NN_SUB ? a->d[i] - v : a->d[i] * v;
+		return 0;
+	}
+	return -1;
 }
 
 int nn_binary(enum nn_binop op, const struct nn_tensor *a,

@@ -1,0 +1,47 @@
+#!/bin/bash
+# bench/vision.sh — our face and person detectors and the anonymizer,
+# against OpenCV (Haar frontal faces, HOG people) on the same data, in the
+# same run. Installs the OpenCV packages (BENCH_PKGS in scripts/deps.sh)
+# if missing. Prints "key value" lines, then the comparison.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export SEALCAM_ROOT=$PWD
+scripts/deps.sh bench
+make --no-print-directory "$BUILD/bench/vision" >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$BUILD/bench/vision" --export "$tmp/data"
+# One core for both sides: pin to CPU 0.
+taskset -c 0 "$BUILD/bench/vision" >"$tmp/ours.txt"
+taskset -c 0 /usr/bin/python3 bench/vision_opencv.py "$tmp/data" "$PWD" >"$tmp/peer.txt"
+
+# Anonymizer throughput: 100 frames of vtest at 1280x720, 25 fps.
+ffmpeg -v error -y -i /usr/share/doc/opencv-doc/examples/data/vtest.avi -frames:v 100 \
+	-vf scale=1280:960,crop=1280:720 -r 25 -c:v libx264 -crf 18 "$tmp/720p.mp4"
+"$BUILD/bench/vision" --anon "$tmp/720p.mp4" >"$tmp/anon.txt"
+
+cat "$tmp/ours.txt" "$tmp/peer.txt" "$tmp/anon.txt"
+get() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/ours.txt" "$tmp/peer.txt" "$tmp/anon.txt"; }
+echo
+echo "== comparison (same frames, same run; detector ms = CPU time of one thread) =="
+printf '%-34s %10s %10s\n' "" ours opencv
+printf '%-34s %10s %10s\n' "face set recall (43 faces)" "$(get ours_faces_recall)" "$(get haar_faces_recall)"
+printf '%-34s %10s %10s\n' "face set false pos. / image" "$(get ours_faces_fp_per_image)" "$(get haar_faces_fp_per_image)"
+for s in 12 16 20 24 32; do
+	printf '%-34s %10s %10s\n' "small faces ${s}px recall" "$(get ours_small_${s}px_recall)" "$(get haar_small_${s}px_recall)"
+done
+printf '%-34s %10s %10s\n' "people recall (46)" "$(get ours_people_recall)" "$(get hog_people_recall)"
+printf '%-34s %10s %10s\n' "people precision" "$(get ours_people_precision)" "$(get hog_people_precision)"
+printf '%-34s %10s %10s\n' "people recall, HOG on 2x frames" "" "$(get hog2x_people_recall)"
+printf '%-34s %10s %10s\n' "people precision, HOG on 2x" "" "$(get hog2x_people_precision)"
+printf '%-34s %10s %10s\n' "face ms / 640x360 frame" "$(get ours_face_ms)" "$(get haar_face_ms)"
+printf '%-34s %10s %10s\n' "person ms / 640x360 frame" "$(get ours_person_ms)" "$(get hog_person_ms)"
+printf '%-34s %10s %10s\n' "person ms, HOG on 2x frames" "" "$(get hog2x_person_ms)"
+printf '%-34s %10s %10s\n' "face ms, Tiny Face Detector" "$(get tiny_face_ms)" ""
+awk -v a="$(get ours_face_ms)" -v b="$(get ours_person_ms)" -v h="$(get haar_face_ms)" -v g="$(get hog_person_ms)" \
+	'BEGIN { printf "%-34s %10.1f %10.1f   (goal <= 40 ms; speed-up %.1fx)\n", "face + person ms", a + b, h + g, (h + g) / (a + b) }'
+awk -v s="$(get anon_seconds)" -v c="$(get anon_cpu_seconds)" -v n="$(nproc)" \
+	'BEGIN { printf "anonymizer 1280x720: %.1f frames/s wall (100 frames in %.1f s on %d cores, %.1f CPU-s; goal >= 25)\n", 100 / s, s, n, c }'
+uptime
