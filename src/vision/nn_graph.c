@@ -23,6 +23,8 @@
 enum gop {
 	G_INPUT, G_CONST, G_CONV, G_DWCONV, G_BINARY, G_ACT, G_MEAN, G_CONCAT,
 	G_RESIZE, G_MAXPOOL, G_PAD, G_IDENTITY,
+	G_HSWISH,       /* x * relu6(x + 3) * k: MobileNetV3's 4-node chain, fused */
+	G_DEAD,         /* folded into another node; never evaluated */
 };
 
 struct gnode {
@@ -44,6 +46,7 @@ struct gnode {
 	int pads[8];            /* pad: [before, after] per NHWC dim */
 	struct nn_tensor cval;  /* constant value */
 	enum nn_act post;       /* binary: activation fused from the next node */
+	float hk;               /* hswish: the graph's 1/6 */
 };
 
 struct nn_graph {
@@ -379,6 +382,39 @@ static void fuse(struct nn_graph *G)
 			continue;
 		n->op = G_IDENTITY;
 	}
+	/* Hard swish, as TF.js exports it: m = Mul(k, x); a = Add(x, 3) with
+	 * Relu6 fused above and handed on by an identity r; y = Mul(m, r).
+	 * Four passes over the tensor become one. */
+	for (int i = 0; i < G->count; i++) {
+		struct gnode *y = &G->n[i], *m, *r, *a;
+		if (y->op != G_BINARY || y->binop != NN_MUL || y->post != NN_ACT_NONE)
+			continue;
+		for (int sw = 0; sw < 2; sw++) {
+			m = &G->n[y->in[sw]];
+			r = &G->n[y->in[!sw]];
+			if (m->op != G_BINARY || m->binop != NN_MUL || m->post != NN_ACT_NONE ||
+			    m->uses != 1 || r->op != G_IDENTITY || r->uses != 1)
+				continue;
+			a = &G->n[r->in[0]];
+			if (a->op != G_BINARY || a->binop != NN_ADD || a->post != NN_ACT_RELU6 ||
+			    a->uses != 1)
+				continue;
+			/* m = k * x (either order), a = x + 3 (either order) */
+			int mk = G->n[m->in[0]].op == G_CONST ? 0 : 1, ak = G->n[a->in[0]].op == G_CONST ? 0 : 1;
+			const struct gnode *kc = &G->n[m->in[mk]], *tc = &G->n[a->in[ak]];
+			int x = m->in[!mk];
+			if (kc->op != G_CONST || tc->op != G_CONST || nn_tensor_size(&kc->cval) != 1 ||
+			    nn_tensor_size(&tc->cval) != 1 || tc->cval.d[0] != 3.f || a->in[!ak] != x)
+				continue;
+			y->op = G_HSWISH;
+			y->hk = kc->cval.d[0];
+			y->in[0] = x;
+			y->nin = 1;
+			m->op = a->op = r->op = G_DEAD;
+			G->n[x].uses -= 1;      /* was read by m and a, now by y */
+			break;
+		}
+	}
 }
 
 struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs,
@@ -511,7 +547,30 @@ int nn_graph_run(struct nn_graph *G, const struct nn_tensor *in, struct nn_tenso
 
 		switch (n->op) {
 		case G_CONST:
+		case G_DEAD:
 			continue;
+		case G_HSWISH: {
+			struct gnode *src = &G->n[n->in[0]];
+			if (src->op != G_INPUT && src->left == 1) {
+				n->out = src->out;
+				memset(&src->out, 0, sizeof(src->out));
+				r = 0;
+			} else {
+				r = nn_tensor_init(&n->out, a->h, a->w, a->c);
+				if (r == 0)
+					memcpy(n->out.d, a->d, nn_tensor_size(a) * sizeof(float));
+			}
+			if (r == 0) {
+				float *d = n->out.d, hk = n->hk;
+				size_t cnt = nn_tensor_size(&n->out);
+				for (size_t j = 0; j < cnt; j++) {
+					float v = d[j] + 3.f;
+					v = v < 0.f ? 0.f : v > 6.f ? 6.f : v;
+					d[j] = d[j] * hk * v;
+				}
+			}
+			break;
+		}
 		case G_INPUT:
 			r = nn_tensor_init(&n->out, in->h, in->w, in->c);
 			if (r == 0)
