@@ -22,6 +22,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "rowbatch.h"
 #include "routes.h"
 #include "server.h"
 #include "store.h"
@@ -227,8 +228,9 @@ main(int argc, char **argv)
 	srv.waits = wait_new();
 	srv.guard = guard_new(cfg.header_timeout_s, cfg.min_upload_rate);
 	srv.commits = workq_new(cfg.commit_threads);
+	srv.rows = rowbatch_new(srv.store, 64);
 	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
-	    srv.guard == NULL || srv.commits == NULL)
+	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL)
 		goto out;
 
 	/* Run. */
@@ -253,6 +255,7 @@ out:
 	sweeper_stop(srv.sweeper);
 	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits too */
 	workq_free(srv.commits);
+	rowbatch_free(srv.rows);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
 	ratelimit_free(srv.login_addr);

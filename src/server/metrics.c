@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "http.h"
 #include "routes.h"
+#include "rowbatch.h"
 #include "server.h"
 #include "store.h"
 #include "wait.h"
@@ -192,6 +193,12 @@ h_metrics(struct req *rq)
 	    atomic_load(&m_counters[M_BLOBS_DELETED]));
 	counter(&b, "sealcamd_slow_clients_cut_total", "Connections cut for slow headers or bodies.",
 	    guard_cut_total(srv->guard));
+	{
+		uint64_t tx = 0, rows = 0;
+		rowbatch_stats(srv->rows, &tx, &rows);
+		counter(&b, "sealcamd_object_commits_total", "Database transactions committing object rows.", tx);
+		counter(&b, "sealcamd_object_rows_committed_total", "Object rows committed (rows/commits = group commit size).", rows);
+	}
 	if (store_object_totals(srv->store, &objects, &bytes) == 0) {
 		gauge(&b, "sealcamd_objects", "Sealed objects stored.", objects);
 		gauge(&b, "sealcamd_stored_bytes", "Bytes of sealed objects stored.", bytes);

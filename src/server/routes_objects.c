@@ -33,6 +33,7 @@
 #include "seg.h"
 #include "server.h"
 #include "store.h"
+#include "rowbatch.h"
 #include "workq.h"
 
 #define LIST_MAX 1000
@@ -239,7 +240,8 @@ job_commit(void *arg)
 	if (blob_put(srv->blob, u->o.blob_key, u->fd, u->tmp) != 0) {
 		u->outcome = C_BLOB_FAILED;
 	} else {
-		r = store_object_put(srv->store, &u->o, http_now_ms());
+		/* Together with the uploads committing right now (one WAL fsync). */
+		r = rowbatch_put(srv->rows, &u->o, http_now_ms());
 		if (r == STORE_OK)
 			u->outcome = C_STORED;
 		else if (r == STORE_EXISTS)          /* a concurrent upload won */

@@ -16,6 +16,7 @@ struct waitlist;
 struct guard;
 struct sweeper;
 struct workq;
+struct rowbatch;
 
 struct server {
 	const struct config *cfg;
@@ -27,6 +28,7 @@ struct server {
 	struct guard *guard;             /* slow-client deadlines */
 	struct sweeper *sweeper;         /* retention and deletions */
 	struct workq *commits;           /* uploads' durable commits (fsync...) */
+	struct rowbatch *rows;           /* group commit of their metadata rows */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

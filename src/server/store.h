@@ -253,6 +253,15 @@ int store_object_get(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
 int store_object_put(struct store *st, const struct store_object *o,
     int64_t now_ms);
 
+/*
+ * The same for n objects in one transaction (group commit: one WAL fsync
+ * for all of them). results[i] gets each object's outcome as above; the
+ * return value is 0 if the transaction committed, -1 if not (then every
+ * result is STORE_ERR).
+ */
+int store_object_put_many(struct store *st, const struct store_object *const *objs,
+    size_t n, int64_t now_ms, int *results);
+
 typedef int store_object_fn(void *cookie, const struct store_object *o);
 
 /*

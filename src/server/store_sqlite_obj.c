@@ -57,21 +57,28 @@ out:
 	return ret;
 }
 
-int
-store_object_put(struct store *st, const struct store_object *o, int64_t now_ms)
+/* Insert one row and bump its camera's totals, inside an open transaction. */
+static int
+object_insert(struct sq_conn *c, const struct store_object *o, int64_t now_ms)
 {
-	struct sq_conn *c;
 	sqlite3_stmt *s;
-	int r = -1;
+	int r;
 
 	if (o->seq > INT64_MAX || o->size > INT64_MAX || o->epoch > INT64_MAX)
 		return -1;
-	c = sq_get(st);
-	if (sq_begin(st, c) != 0)
-		goto out;
+	/* The camera first: deleted while its upload was in flight? */
+	if ((s = sq_prep(c, "SELECT 1 FROM cameras WHERE id = ?")) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, o->camera_id, STORE_ID_LEN, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (r == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	if (r != SQLITE_ROW)
+		return -1;
 	if ((s = sq_prep(c, "INSERT INTO objects (" OBJECT_COLS ", created_ms)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
-		goto end;
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) == NULL)
+		return -1;
 	sqlite3_bind_blob(s, 1, o->camera_id, STORE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, o->kind);
 	sqlite3_bind_int64(s, 3, (int64_t)o->seq);
@@ -83,16 +90,17 @@ store_object_put(struct store *st, const struct store_object *o, int64_t now_ms)
 	sqlite3_bind_blob(s, 9, o->content_id, STORE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 10, o->blob_key, STORE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 11, now_ms);
-	r = sq_exec(c, s);           /* STORE_EXISTS: (camera, kind, seq) taken */
+	r = sq_exec(c, s);
 	sqlite3_reset(s);
 	if (r != 0)
-		goto end;
-	r = -1;
+		return -1;
+	if (sqlite3_changes(c->db) == 0)
+		return STORE_EXISTS;      /* (camera, kind, seq) taken */
 	if ((s = sq_prep(c, "UPDATE cameras SET bytes = bytes + ?2, objects = objects + 1,"
 	    " latest_segment = CASE WHEN ?3 = 1 THEN max(latest_segment, ?4) ELSE latest_segment END,"
 	    " latest_thumbnail = CASE WHEN ?3 = 3 THEN max(latest_thumbnail, ?4) ELSE latest_thumbnail END,"
 	    " last_seen_ms = max(last_seen_ms, ?5) WHERE id = ?1")) == NULL)
-		goto end;
+		return -1;
 	sqlite3_bind_blob(s, 1, o->camera_id, STORE_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (int64_t)o->size);
 	sqlite3_bind_int(s, 3, o->kind);
@@ -100,14 +108,46 @@ store_object_put(struct store *st, const struct store_object *o, int64_t now_ms)
 	sqlite3_bind_int64(s, 5, now_ms);
 	r = sq_exec(c, s);
 	sqlite3_reset(s);
-	/* The camera was deleted while its upload was in flight. */
-	if (r == 0 && sqlite3_changes(c->db) != 1)
-		r = STORE_NOTFOUND;
-end:
-	if (sq_end(st, c, r) != 0 && r == 0)
-		r = -1;
+	return r == 0 ? STORE_OK : -1;
+}
+
+int
+store_object_put_many(struct store *st, const struct store_object *const *objs,
+    size_t n, int64_t now_ms, int *results)
+{
+	struct sq_conn *c = sq_get(st);
+	int ok = -1;
+
+	for (size_t i = 0; i < n; i++)
+		results[i] = STORE_ERR;
+	if (sq_begin(st, c) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		/* A row's own failure (-1) fails the batch: nothing half-done. */
+		if ((results[i] = object_insert(c, objs[i], now_ms)) == STORE_ERR) {
+			sq_end(st, c, -1);
+			goto fail;
+		}
+	}
+	if (sq_end(st, c, 0) == 0) {
+		ok = 0;
+		goto out;
+	}
+fail:
+	for (size_t i = 0; i < n; i++)
+		results[i] = STORE_ERR;
 out:
 	sq_put(st, c);
+	return ok;
+}
+
+int
+store_object_put(struct store *st, const struct store_object *o, int64_t now_ms)
+{
+	int r;
+
+	if (store_object_put_many(st, &o, 1, now_ms, &r) != 0)
+		return STORE_ERR;
 	return r;
 }
 
