@@ -44,12 +44,14 @@ if [ -n "$missing" ]; then
 fi
 
 # npm packages (package-lock.json pins them); reinstall only when the lock
-# file changed since the last install.
+# file's content differs from what was last installed (content, not mtime:
+# a fresh checkout or a merge touches the file without changing it).
 if [ -f package-lock.json ]; then
-	stamp=node_modules/.sealcam-stamp
-	if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+	stamp=node_modules/.sealcam-lock-sha256
+	want=$(sha256sum package-lock.json | cut -d' ' -f1)
+	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 		echo "deps: npm ci"
 		npm ci --no-audit --no-fund --loglevel=error >/dev/null
-		touch "$stamp"
+		echo "$want" >"$stamp"
 	fi
 fi
