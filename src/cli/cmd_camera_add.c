@@ -164,8 +164,14 @@ finish_pairing(struct cli *cli, const struct acct *me, const char *file,
 	if (r != PAIRING_OK) {
 		cli_err(cli, "the camera that registered for '%s' cannot prove it "
 		    "holds the pairing secret (%s): its key may have been swapped "
-		    "on the way. Not trusted; pair the camera again.", name,
-		    pairing_strerror(r));
+		    "on the way. Not trusted and removed; pair the camera again.",
+		    name, pairing_strerror(r));
+		/* No keyring will name it; do not leave it listed either.
+		 * (path before resp goes: cid points into it.) */
+		snprintf(path, sizeof(path), "/v1/cameras/%s", cid);
+		json_decref(resp);
+		resp = NULL;
+		(void)httpc_json(h, "DELETE", path, NULL, &resp);
 		home_remove(cli->home, file);
 		goto out;
 	}

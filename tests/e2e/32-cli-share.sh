@@ -41,6 +41,40 @@ grep -q "owner's key fingerprint is $ofpr" <<<"$out" && grep -q "Pinned on this 
 out=$(sc "$MEM" camera list)
 ! grep -q "Pinned" <<<"$out" && ok "...and does not ask again" || not_ok "pinned twice" "$out"
 
+# What the member pinned is enforced: another owner key, or an older
+# keyring than one seen, and the camera is refused.
+TF=$(ls "$MEM"/trust/*.json)
+cp "$TF" "$D/trust.bak"
+cp "$TF" "$TF.orig"
+python3 - "$TF" <<'PY'
+import json, sys; t = json.load(open(sys.argv[1])); t["owner_sign_pk"] = "ab" * 32
+json.dump(t, open(sys.argv[1], "w"))
+PY
+out=$(sc "$MEM" clips list --camera "Front door" --since 1h 2>&1)
+[ $? = 1 ] && grep -q "not signed by the owner key pinned on this device" <<<"$out" &&
+	ok "a keyring not signed by the pinned owner key is refused" || not_ok "pinned owner" "$out"
+python3 - "$TF" <<'PY'
+import json, sys; t = json.load(open(sys.argv[1])); t["owner_sign_pk"] = json.load(open(sys.argv[1] + ".orig"))["owner_sign_pk"]; t["epoch"] = 99
+json.dump(t, open(sys.argv[1], "w"))
+PY
+out=$(sc "$MEM" clips list --camera "Front door" --since 1h 2>&1)
+[ $? = 1 ] && grep -q "has seen epoch 99: refusing an older keyring" <<<"$out" &&
+	ok "a keyring older than one this device saw (rollback) is refused" || not_ok "rollback" "$out"
+cp "$D/trust.bak" "$TF"
+rm -f "$TF.orig"
+
+# Retention: the owner sets it, anyone sees it, a member cannot change it.
+out=$(sc "$OWNER" camera retention --camera "Front door" --days 30 --max-bytes 50G)
+[ $? = 0 ] && grep -q "footage kept for 30 days, up to 50.0 GiB" <<<"$out" &&
+	sc "$MEM" camera retention --camera "Front door" | grep -q "for 30 days, up to 50.0 GiB" &&
+	ok "retention --days 30 --max-bytes 50G is set and shown" || not_ok "retention" "$out"
+out=$(sc "$MEM" camera retention --camera "Front door" --days 1 2>&1)
+[ $? = 1 ] && grep -q "only the owner" <<<"$out" && ok "a member cannot change retention" ||
+	not_ok "member retention" "$out"
+out=$(sc "$OWNER" camera retention --camera "Front door" --max-bytes 12Q 2>&1)
+[ $? = 2 ] && grep -q -- "--max-bytes '12Q': expected a size" <<<"$out" && ok "a bad size is named and explained" ||
+	not_ok "bad size" "$out"
+
 wait_until 60 has_epoch 2 || not_ok "footage under epoch 2"
 E2=$(first_of 2)
 sc "$MEM" clips get --camera "Front door" --since 1h --until +1h -o "$D/sam.mp4" 2>"$D/sam.err"

@@ -9,13 +9,70 @@
 D=$(tmp_dir)
 OWNER=$D/owner
 SRC=(--source lavfi:testsrc2=size=320x180:rate=10 --speed 4 --segment-seconds 2)
-start_sealcamd "$D/s" || { not_ok "sealcamd starts"; lib_done; }
+start_sealcamd "$D/s" || { not_ok "sealcamd starts"; # A camera key swapped during pairing (what a malicious server would do):
+# registered with a key whose proof was not made with the pairing secret.
+sc "$OWNER" camera add --name "Porch" --no-wait >/dev/null
+pid=$(basename "$(ls "$OWNER"/pairings/*.json)" .json)
+keys=$("$SEALTOOL" camera "$D/fake") && api POST "/v1/pairings/$pid/register" "" \
+	"{\"camera_id\":\"${keys% *}\",\"camera_pk\":\"${keys#* }\",\"proof\":\"$(printf '%064d' 0)\"}"
+[ "$API_STATUS" = 201 ] || not_ok "registering a swapped key" "$API_STATUS $API_BODY"
+out=$(sc "$OWNER" camera pending 2>&1)
+rc=$?
+api GET "/v1/cameras/${keys% *}/keyring" "$(cat "$OWNER/session")"
+[ $rc = 1 ] && grep -q "cannot prove it holds the pairing secret" <<<"$out" && [ "$API_STATUS" = 404 ] &&
+	[ -z "$(ls -A "$OWNER/pairings")" ] && ! sc "$OWNER" camera list | grep -q "^Porch " &&
+	ok "a camera key swapped during pairing fails the proof: no keyring for it, removed" ||
+	not_ok "swapped key ($rc, keyring $API_STATUS)" "$out"
+
+lib_done; }
 DB=$D/s/data/sealcamd.db BLOBS=$D/s/data/blobs
-cli_signup "$OWNER" owner@example.com || { not_ok "signup"; lib_done; }
-cli_pair "$OWNER" "Front door" "$D/a" "${SRC[@]}" || { not_ok "camera A"; lib_done; }
+cli_signup "$OWNER" owner@example.com || { not_ok "signup"; # A camera key swapped during pairing (what a malicious server would do):
+# registered with a key whose proof was not made with the pairing secret.
+sc "$OWNER" camera add --name "Porch" --no-wait >/dev/null
+pid=$(basename "$(ls "$OWNER"/pairings/*.json)" .json)
+keys=$("$SEALTOOL" camera "$D/fake") && api POST "/v1/pairings/$pid/register" "" \
+	"{\"camera_id\":\"${keys% *}\",\"camera_pk\":\"${keys#* }\",\"proof\":\"$(printf '%064d' 0)\"}"
+[ "$API_STATUS" = 201 ] || not_ok "registering a swapped key" "$API_STATUS $API_BODY"
+out=$(sc "$OWNER" camera pending 2>&1)
+rc=$?
+api GET "/v1/cameras/${keys% *}/keyring" "$(cat "$OWNER/session")"
+[ $rc = 1 ] && grep -q "cannot prove it holds the pairing secret" <<<"$out" && [ "$API_STATUS" = 404 ] &&
+	[ -z "$(ls -A "$OWNER/pairings")" ] && ! sc "$OWNER" camera list | grep -q "^Porch " &&
+	ok "a camera key swapped during pairing fails the proof: no keyring for it, removed" ||
+	not_ok "swapped key ($rc, keyring $API_STATUS)" "$out"
+
+lib_done; }
+cli_pair "$OWNER" "Front door" "$D/a" "${SRC[@]}" || { not_ok "camera A"; # A camera key swapped during pairing (what a malicious server would do):
+# registered with a key whose proof was not made with the pairing secret.
+sc "$OWNER" camera add --name "Porch" --no-wait >/dev/null
+pid=$(basename "$(ls "$OWNER"/pairings/*.json)" .json)
+keys=$("$SEALTOOL" camera "$D/fake") && api POST "/v1/pairings/$pid/register" "" \
+	"{\"camera_id\":\"${keys% *}\",\"camera_pk\":\"${keys#* }\",\"proof\":\"$(printf '%064d' 0)\"}"
+[ "$API_STATUS" = 201 ] || not_ok "registering a swapped key" "$API_STATUS $API_BODY"
+out=$(sc "$OWNER" camera pending 2>&1)
+rc=$?
+api GET "/v1/cameras/${keys% *}/keyring" "$(cat "$OWNER/session")"
+[ $rc = 1 ] && grep -q "cannot prove it holds the pairing secret" <<<"$out" && [ "$API_STATUS" = 404 ] &&
+	[ -z "$(ls -A "$OWNER/pairings")" ] && ! sc "$OWNER" camera list | grep -q "^Porch " &&
+	ok "a camera key swapped during pairing fails the proof: no keyring for it, removed" ||
+	not_ok "swapped key ($rc, keyring $API_STATUS)" "$out"
+
+lib_done; }
 A=$CAMERA_ID AGENT_A=$AGENT_PID
-cli_pair "$OWNER" "Garden" "$D/b" "${SRC[@]}" || { not_ok "camera B"; lib_done; }
-B=$CAMERA_ID AGENT_B=$AGENT_PID
+# Camera B the interactive way: 'camera add' waits for the agent itself.
+sc "$OWNER" camera add --name "Garden" --timeout 60 >"$D/add.out" 2>&1 &
+ADD=$!
+wait_until 20 grep -q "^Pairing string: " "$D/add.out"
+"$SEALCAM_AGENT" pair "$(sed -n 's/^Pairing string: *//p' "$D/add.out")" --name Garden \
+	--state "$D/b" "${SRC[@]}" >>"$D/b.log" 2>&1 &
+AGENT_B=$!
+track_pid $AGENT_B
+wait $ADD
+rc=$?
+B=$(sed -n 's/.* is paired: id \([0-9a-f]*\),.*/\1/p' "$D/add.out")
+[ $rc = 0 ] && [ -n "$B" ] && grep -q "Waiting for the camera to register" "$D/add.out" &&
+	ok "camera add waits for the agent, checks its proof and publishes the keyring" ||
+	not_ok "camera add (waiting)" "$(cat "$D/add.out")"
 enough() { [ "$(wc -w <<<"$(seqs "$OWNER" "$1")")" -ge "$2" ]; }
 wait_until 60 enough "Front door" 5 && wait_until 60 enough "Garden" 1 ||
 	not_ok "both cameras recorded" "$(tail -3 "$D/a.log" "$D/b.log")"
@@ -111,5 +168,20 @@ out=$(sc "$OWNER" clips get --camera "Front door" --since 1h --until +1h -o - 2>
 # The other camera is untouched.
 sc "$OWNER" clips get --camera "Garden" --since 1h --until +1h -o "$D/garden.mp4" 2>/dev/null &&
 	ok "the other camera's footage still verifies" || not_ok "garden"
+
+# A camera key swapped during pairing (what a malicious server would do):
+# registered with a key whose proof was not made with the pairing secret.
+sc "$OWNER" camera add --name "Porch" --no-wait >/dev/null
+pid=$(basename "$(ls "$OWNER"/pairings/*.json)" .json)
+keys=$("$SEALTOOL" camera "$D/fake") && api POST "/v1/pairings/$pid/register" "" \
+	"{\"camera_id\":\"${keys% *}\",\"camera_pk\":\"${keys#* }\",\"proof\":\"$(printf '%064d' 0)\"}"
+[ "$API_STATUS" = 201 ] || not_ok "registering a swapped key" "$API_STATUS $API_BODY"
+out=$(sc "$OWNER" camera pending 2>&1)
+rc=$?
+api GET "/v1/cameras/${keys% *}/keyring" "$(cat "$OWNER/session")"
+[ $rc = 1 ] && grep -q "cannot prove it holds the pairing secret" <<<"$out" && [ "$API_STATUS" = 404 ] &&
+	[ -z "$(ls -A "$OWNER/pairings")" ] && ! sc "$OWNER" camera list | grep -q "^Porch " &&
+	ok "a camera key swapped during pairing fails the proof: no keyring for it, removed" ||
+	not_ok "swapped key ($rc, keyring $API_STATUS)" "$out"
 
 lib_done
