@@ -2,7 +2,7 @@
  * keyring — canonical encoding, owner signature, verification.
  */
 #include <sodium.h>
-#include <stdlib.h>
+#include <stdlib.h>	/* qsort */
 #include <string.h>
 
 #include "codec.h"
@@ -65,8 +65,8 @@ int
 keyring_sign(const struct keyring *kr, const uint8_t owner_sk[64],
     uint8_t *out, size_t outmax, size_t *outlen)
 {
-	struct keyring_recipient *r;
-	uint8_t *msg = NULL;
+	struct keyring_recipient r[KEYRING_MAX_RECIPIENTS];
+	uint8_t msg[16 + KEYRING_MAX_BYTES];	/* bounded: no allocation */
 	size_t pos = KEYRING_FIXED_BYTES;
 	int rc = KEYRING_OK;
 
@@ -77,8 +77,6 @@ keyring_sign(const struct keyring *kr, const uint8_t owner_sk[64],
 		return KEYRING_ETOOMANY;
 	if (kr->n == 0 || kr->epoch == 0)
 		return KEYRING_ENONCANON;
-	if ((r = malloc(sizeof(*r) * kr->n)) == NULL)
-		return KEYRING_EINVAL;
 	memcpy(r, kr->r, sizeof(*r) * kr->n);
 	qsort(r, kr->n, sizeof(*r), cmp_recipient);
 
@@ -118,17 +116,12 @@ keyring_sign(const struct keyring *kr, const uint8_t owner_sk[64],
 	crypto_sign_ed25519_sk_to_pk(out + 34, owner_sk);
 
 	/* Sign prefix || everything before the signature. */
-	if ((msg = malloc(16 + pos)) == NULL) {
-		rc = KEYRING_EINVAL;
-		goto out;
-	}
 	signed_message_prefix(msg);
 	memcpy(msg + 16, out, pos);
 	crypto_sign_detached(out + pos, NULL, msg, 16 + pos, owner_sk);
 	*outlen = pos + KEYRING_SIG_BYTES;
 out:
-	free(msg);
-	free(r);
+	sodium_memzero(msg, sizeof(msg));
 	return rc;
 }
 
@@ -203,9 +196,9 @@ int
 keyring_verify(const uint8_t *buf, size_t len, const uint8_t pinned_owner_pk[32],
     const uint8_t camera_id[16], uint32_t last_epoch, struct keyring *out)
 {
-	uint8_t *msg;
+	uint8_t msg[16 + KEYRING_MAX_BYTES];
 	size_t body;
-	int rc, sig_ok;
+	int rc;
 
 	if (pinned_owner_pk == NULL || camera_id == NULL || out == NULL)
 		return KEYRING_EINVAL;
@@ -216,17 +209,12 @@ keyring_verify(const uint8_t *buf, size_t len, const uint8_t pinned_owner_pk[32]
 		rc = KEYRING_EWRONGOWNER;
 		goto fail;
 	}
+	/* Parsed, so len <= KEYRING_MAX_BYTES and msg is large enough. */
 	body = len - KEYRING_SIG_BYTES;
-	if ((msg = malloc(16 + body)) == NULL) {
-		rc = KEYRING_EINVAL;
-		goto fail;
-	}
 	signed_message_prefix(msg);
 	memcpy(msg + 16, buf, body);
-	sig_ok = crypto_sign_verify_detached(buf + body, msg, 16 + body,
-	    pinned_owner_pk) == 0;
-	free(msg);
-	if (!sig_ok) {
+	if (crypto_sign_verify_detached(buf + body, msg, 16 + body,
+	    pinned_owner_pk) != 0) {
 		rc = KEYRING_EBADSIG;
 		goto fail;
 	}

@@ -103,6 +103,8 @@ seg_header_parse(const uint8_t *buf, size_t len, struct seg_header *h)
 	unsigned n;
 
 	memset(h, 0, sizeof(*h));
+	if (len == 0)
+		return SEG_EMORE;
 	/* Judge whatever prefix we have, so garbage fails early. */
 	if (len >= SEG_MAGIC_BYTES ? memcmp(buf, SEG_MAGIC, SEG_MAGIC_BYTES) != 0 :
 	    memcmp(buf, SEG_MAGIC, len) != 0)	/* check-src: ok (public magic) */

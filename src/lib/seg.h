@@ -238,7 +238,8 @@ int seg_opener_write(struct seg_opener *o, const uint8_t *buf, size_t len)
  */
 int seg_opener_finish(struct seg_opener *o) __attribute__((warn_unused_result));
 
-/* The parsed header once seen (after enough writes), else NULL. */
+/* The parsed header once complete (also when its contents were refused:
+ * wrong camera, kind, sequence), else NULL. */
 const struct seg_header *seg_opener_header(const struct seg_opener *o);
 
 /* Wipe and free (NULL is a no-op). */

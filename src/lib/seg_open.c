@@ -135,7 +135,8 @@ seg_opener_new_with_key(const struct seg_expect *expect,
 const struct seg_header *
 seg_opener_header(const struct seg_opener *o)
 {
-	return o->state == ST_HEADER ? NULL : &o->hdr;
+	/* Also after a refusal of the header's contents (wrong camera, ...). */
+	return o->hdr.len != 0 ? &o->hdr : NULL;
 }
 
 /* Pass authenticated plaintext on. */
@@ -333,10 +334,9 @@ finish(struct seg_opener *o)
 		return SEG_ETRUNCATED;
 	if (o->npend < SEG_RECORD_ABYTES + SEG_TRAILER_BYTES)
 		return SEG_ETRUNCATED;
+	/* The final record carries 0..65536 bytes (this library's sealer
+	 * writes an empty one only for empty plaintext; others may not). */
 	flen = o->npend - SEG_TRAILER_BYTES;
-	/* One encoding per plaintext: an empty final record only if alone. */
-	if (flen == SEG_RECORD_ABYTES && o->nrecords > 0)
-		return SEG_ENONCANON;
 	crypto_generichash_update(&o->body_hash, o->pend, flen);
 	crypto_generichash_final(&o->body_hash, body_hash, sizeof(body_hash));
 	seg_signed_message(msg, o->hdr.hash, body_hash);

@@ -295,6 +295,37 @@ vec_container_make(void)
 	json_object_set_new(doc, "negative", neg);
 	free(d);
 	free(small);
+
+	/* Valid framings this library's sealer does not write; readers accept. */
+	{
+		json_t *alt = json_array(), *o = json_object();
+		struct fix_rec recs[] = { { 65536, 0 }, { 0, 3 } };
+		uint8_t pk1[32];
+		struct seg_seal_params p = { .kind = SEG_KIND_SEGMENT, .seq = 9,
+		    .start_ms = 1764000036000ull, .duration_ms = 4000, .epoch = 1,
+		    .recipients = (const uint8_t (*)[32])pk1, .nrecipients = 1 };
+		uint8_t *x, *pt = fix_plaintext(65536);
+		size_t xlen;
+
+		memcpy(pk1, r0.pk, 32);
+		detrand_reset("container/empty-final");
+		x = fix_raw_container(&p, &cam, &r0, recs, 2, &xlen);
+		json_object_set_new(o, "name", json_string("empty-final-after-full"));
+		json_object_set_new(o, "what", json_string(
+		    "65536 bytes as a full TAG_MESSAGE record and an empty TAG_FINAL "
+		    "record (the final record may carry 0..65536 bytes)"));
+		json_object_set_new(o, "kind", json_integer(p.kind));
+		json_object_set_new(o, "seq", json_integer((json_int_t)p.seq));
+		json_object_set_new(o, "camera_pk", vj_hex(cam.pk, 32));
+		json_object_set_new(o, "reader_pk", vj_hex(r0.pk, 32));
+		json_object_set_new(o, "reader_sk", vj_hex(r0.sk, 32));
+		json_object_set_new(o, "plaintext", vj_hex(pt, 65536));
+		json_object_set_new(o, "sealed", vj_hex(x, xlen));
+		json_array_append_new(alt, o);
+		json_object_set_new(doc, "alternative", alt);
+		free(x);
+		free(pt);
+	}
 	return doc;
 }
 
@@ -356,4 +387,24 @@ vec_container_check(const json_t *doc)
 		free(c);
 	}
 	T_EQ(i, 12);
+	json_array_foreach(json_object_get(doc, "alternative"), i, v) {
+		uint8_t *c, *want, *pt, rpk[32], rsk[32], campk[32];
+		size_t clen, wlen, ptlen;
+		struct seg_expect e = { .camera_pk = campk, .check_seq = 1 };
+
+		c = vj_unhex_alloc(v, "sealed", &clen);
+		want = vj_unhex_alloc(v, "plaintext", &wlen);
+		T_ASSERT(c != NULL && want != NULL &&
+		    vj_unhex(v, "reader_pk", rpk, 32) == 0 &&
+		    vj_unhex(v, "reader_sk", rsk, 32) == 0 &&
+		    vj_unhex(v, "camera_pk", campk, 32) == 0);
+		e.kind = (uint8_t)json_integer_value(json_object_get(v, "kind"));
+		e.seq = (uint64_t)json_integer_value(json_object_get(v, "seq"));
+		T_EQ(seg_open_buf(&e, rpk, rsk, c, clen, &pt, &ptlen, NULL), SEG_OK);
+		T_ASSERT(ptlen == wlen && memcmp(pt, want, wlen) == 0);
+		free(pt);
+		free(c);
+		free(want);
+	}
+	T_EQ(i, 1);
 }
