@@ -137,7 +137,7 @@ check-src:
 FUZZ_BUILD := build-fuzz
 FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -Isrc/lib -Isrc/vision \
 	$(shell pkg-config --cflags libsodium jansson 2>/dev/null) \
-	-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
 	-DSEALCAM_FUZZ
 FUZZ_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
