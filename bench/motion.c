@@ -4,14 +4,17 @@
  *	build/bench/motion                 pipeline frames/s (one core)
  *	build/bench/motion decode CLIP     decode + motion CPU for a clip
  *	build/bench/motion events CLIP [fps]  events found in a clip
- *	build/bench/motion gen NAME W H FPS  a synthetic scene as raw gray
- *	                                   frames on stdout (bench/motion.sh
- *	                                   turns them into video for Motion)
+ *	build/bench/motion scenes          the event scenes: name w h fps
+ *	                                   frames events-expected description
+ *	build/bench/motion gen NAME        a scene as raw grey frames on
+ *	                                   stdout (bench/motion.sh turns them
+ *	                                   into H.264 for both detectors)
  *
  * The limit is a bare vectorised frame difference with a threshold at the
  * same size and compiler flags, measured in the same run: no background
  * model, no noise, no components could be faster than that.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +315,222 @@ cmd_events(const char *path, int quiet_ms, int verbose)
 	return 0;
 }
 
+/*
+ * Event scenes, for counting events from sealcam and from Motion on the
+ * same video. Each ends with 8 s in which nothing moves, so that both
+ * close their last event; `events` is the number a person would count.
+ */
+static const struct scene {
+	const char *name;
+	int w, h, fps, frames, events;
+	const char *what;
+} scenes[] = {
+	{ "walk", 640, 360, 25, 18 * 25, 1,
+	    "a person crosses a textured scene, sensor noise sigma 3" },
+	{ "walk2", 640, 360, 25, 30 * 25, 2,
+	    "two people, 12 s apart" },
+	{ "noise", 640, 360, 25, 20 * 25, 0,
+	    "sensor noise sigma 6 on a textured scene, nobody" },
+	{ "exposure", 640, 360, 25, 15 * 25, 0,
+	    "exposure jumps x1.5 at 6 s, nobody" },
+	{ "lamp", 640, 360, 25, 15 * 25, 0,
+	    "a lamp: brightness +40 at 6 s, nobody" },
+	{ "ir", 640, 360, 25, 24 * 25, 1,
+	    "IR day/night switch at 5 s (grey, gain 1.4, noise 2->5), "
+	    "a person at 12 s" },
+	{ "park", 640, 360, 25, 30 * 25, 1,
+	    "a car drives in at 3 s and parks" },
+	{ "vtest", 384, 288, 10, 1325, 3,
+	    "vtest.avi: 30 s walking, frozen 25 s, 20 s walking, empty hall "
+	    "20 s, 29.5 s walking, frozen 8 s" },
+};
+#define NSCENES ((int)(sizeof(scenes) / sizeof(scenes[0])))
+
+static int
+put(const uint8_t *f, size_t n)
+{
+	return fwrite(f, 1, n, stdout) == n ? 0 : -1;
+}
+
+static void
+add_noise(const uint8_t *src, uint8_t *dst, size_t n, uint64_t *rng)
+{
+	for (size_t i = 0; i < n; i++) {
+		*rng ^= *rng >> 12;
+		*rng ^= *rng << 25;
+		*rng ^= *rng >> 27;
+		uint64_t r = *rng * 0x2545F4914F6CDD1DULL;
+		double s = (double)(r & 0xffff) + (double)((r >> 16) & 0xffff) +
+		    (double)((r >> 32) & 0xffff) + (double)(r >> 48) - 131070.0;
+		int v = src[i] + (int)lround(s * 2.0 / 37837.0);
+		dst[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+}
+
+static int
+cmp_u8(const void *a, const void *b)
+{
+	return *(const uint8_t *)a - *(const uint8_t *)b;
+}
+
+/* vtest.avi spliced like tests/unit/motion_clip.c, at w x h grey. */
+static int
+gen_vtest(int w, int h)
+{
+	const char *clip = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+	AVFormatContext *fmt = NULL;
+	AVCodecContext *dec = NULL;
+	struct SwsContext *sws = NULL;
+	AVPacket *pkt = av_packet_alloc();
+	AVFrame *fr = av_frame_alloc();
+	size_t n = (size_t)w * h;
+	uint8_t *frames[800], *plate = malloc(n), *buf = malloc(n), v[128];
+	int nf = 0, vs;
+	uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+	if (!pkt || !fr || !plate || !buf ||
+	    avformat_open_input(&fmt, clip, NULL, NULL) < 0 ||
+	    avformat_find_stream_info(fmt, NULL) < 0 ||
+	    (vs = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL,
+	    0)) < 0)
+		return 1;
+	const AVCodec *codec = avcodec_find_decoder(
+	    fmt->streams[vs]->codecpar->codec_id);
+	if (!codec || !(dec = avcodec_alloc_context3(codec)) ||
+	    avcodec_parameters_to_context(dec, fmt->streams[vs]->codecpar) < 0 ||
+	    avcodec_open2(dec, codec, NULL) < 0)
+		return 1;
+	for (int flushing = 0, e = 0; e != AVERROR_EOF;) {
+		if (!flushing) {
+			if (av_read_frame(fmt, pkt) < 0) {
+				flushing = 1;
+				avcodec_send_packet(dec, NULL);
+			} else {
+				if (pkt->stream_index == vs)
+					avcodec_send_packet(dec, pkt);
+				av_packet_unref(pkt);
+			}
+		}
+		while ((e = avcodec_receive_frame(dec, fr)) == 0) {
+			if (nf < 800) {
+				sws = sws_getCachedContext(sws, fr->width,
+				    fr->height, fr->format, w, h, AV_PIX_FMT_GRAY8,
+				    SWS_AREA, NULL, NULL, NULL);
+				uint8_t *dst = malloc(n);
+				if (!sws || !dst)
+					return 1;
+				uint8_t *dd[4] = { dst };
+				int dl[4] = { w };
+				sws_scale(sws, (const uint8_t *const *)fr->data,
+				    fr->linesize, 0, fr->height, dd, dl);
+				frames[nf++] = dst;
+			}
+			av_frame_unref(fr);
+		}
+		if (e != AVERROR(EAGAIN) && e != AVERROR_EOF && flushing)
+			break;
+	}
+	if (nf < 795)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		int k = 0;
+		for (int f = 0; f < nf; f += 8)
+			v[k++] = frames[f][i];
+		qsort(v, (size_t)k, 1, cmp_u8);
+		plate[i] = v[k / 2];
+	}
+	/* A 300, B 250 frozen, C 200, D 200 plate, E 295, tail 80 frozen. */
+	for (int f = 0; f < 300; f++)
+		put(frames[f], n);
+	for (int k = 0; k < 250; k++) {
+		add_noise(frames[299], buf, n, &rng);
+		put(buf, n);
+	}
+	for (int f = 300; f < 500; f++)
+		put(frames[f], n);
+	for (int k = 0; k < 200; k++) {
+		add_noise(plate, buf, n, &rng);
+		put(buf, n);
+	}
+	for (int f = 500; f < 795; f++)
+		put(frames[f], n);
+	for (int k = 0; k < 80; k++) {
+		add_noise(frames[794], buf, n, &rng);
+		put(buf, n);
+	}
+	return 0;
+}
+
+static int
+cmd_scenes(void)
+{
+	for (int i = 0; i < NSCENES; i++)
+		printf("%s %d %d %d %d %d %s\n", scenes[i].name, scenes[i].w,
+		    scenes[i].h, scenes[i].fps, scenes[i].frames,
+		    scenes[i].events, scenes[i].what);
+	return 0;
+}
+
+static int
+cmd_gen(const char *name)
+{
+	const struct scene *sc = NULL;
+	struct synth_scene s;
+
+	for (int i = 0; i < NSCENES; i++)
+		if (strcmp(scenes[i].name, name) == 0)
+			sc = &scenes[i];
+	if (sc == NULL)
+		return 2;
+	if (strcmp(name, "vtest") == 0)
+		return gen_vtest(sc->w, sc->h);
+	if (synth_init(&s, sc->w, sc->h, 4242, 40) == -1)
+		return 1;
+	s.noise = 3;
+	int fps = sc->fps;
+	if (strcmp(name, "walk") == 0) {
+		synth_add_walker(&s, 11, 0.25, fps, 3 * fps, 10 * fps, 0);
+	} else if (strcmp(name, "walk2") == 0) {
+		synth_add_walker(&s, 12, 0.3, fps, 3 * fps, 8 * fps, 0);
+		synth_add_walker(&s, 13, 0.3, fps, 15 * fps, 22 * fps, 30);
+	} else if (strcmp(name, "noise") == 0) {
+		s.noise = 6;
+	} else if (strcmp(name, "exposure") == 0) {
+		s.jump_frame = 6 * fps;
+		s.gain = 1.5;
+	} else if (strcmp(name, "lamp") == 0) {
+		s.jump_frame = 6 * fps;
+		s.offset = 40;
+	} else if (strcmp(name, "ir") == 0) {
+		s.noise = 2;
+		s.ir_frame = 5 * fps;
+		s.ir_gain = 1.4;
+		s.ir_noise = 5;
+		synth_add_walker(&s, 14, 0.3, fps, 12 * fps, 19 * fps, 0);
+	} else if (strcmp(name, "park") == 0) {
+		int cw = s.w / 4, ch = s.h / 6, enter = 3 * fps;
+		int stop = enter + 5 * fps / 2;
+		double v = (s.w * 0.45 + cw) / (stop - enter);
+		struct synth_obj *o = synth_add(&s, -cw - v * enter, s.h * 0.6,
+		    v, 0, cw, ch, 0);
+		o->stop = stop;
+		o->level = synth_contrast_level(&s, 0, (int)(s.h * 0.6),
+		    s.w - 1, (int)(s.h * 0.6) + ch, 0, 60);
+		o->texture = 20;
+	}
+	uint8_t *f = malloc((size_t)sc->w * sc->h);
+	if (f == NULL)
+		return 1;
+	for (int t = 0; t < sc->frames; t++) {
+		synth_frame(&s, t, f, sc->w, NULL);
+		if (put(f, (size_t)sc->w * sc->h) == -1)
+			return 1;
+	}
+	free(f);
+	synth_free(&s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,6 +541,11 @@ main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argc > 3 ? (int)strtol(argv[3], NULL,
 		    10) : -1, getenv("VERBOSE") != NULL);
-	fprintf(stderr, "usage: motion [decode CLIP | events CLIP [quiet_ms]]\n");
+	if (argc == 2 && strcmp(argv[1], "scenes") == 0)
+		return cmd_scenes();
+	if (argc == 3 && strcmp(argv[1], "gen") == 0)
+		return cmd_gen(argv[2]);
+	fprintf(stderr, "usage: motion [decode CLIP | events CLIP [quiet_ms] | "
+	    "scenes | gen NAME]\n");
 	return 2;
 }

@@ -16,8 +16,9 @@ RTSP_PKGS="gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
 CLIP_PKGS="opencv-doc"
 BROWSER_PKGS="nodejs npm chromium"
 # Only for benchmarks (`scripts/deps.sh bench`): peers measured in the same
-# run — nginx (server), OpenCV Haar/HOG via Python (bench/vision.sh).
-BENCH_PKGS="nginx-core python3-opencv opencv-data"
+# run — nginx (server), OpenCV Haar/HOG via Python (bench/vision.sh),
+# Motion 4.5 (bench/motion.sh).
+BENCH_PKGS="nginx-core python3-opencv opencv-data motion"
 
 missing=""
 want="$BUILD_PKGS $LIB_PKGS $TOOL_PKGS $RTSP_PKGS $CLIP_PKGS $BROWSER_PKGS"
@@ -41,6 +42,12 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get update -qq
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	# The motion package enables a system service that would grab
+	# /dev/video0 and ports 8080/8081; bench/motion.sh only runs the binary.
+	case " $missing " in
+	*" motion "*) $SUDO systemctl disable --now motion.service \
+		>/dev/null 2>&1 || true ;;
+	esac
 fi
 
 # npm packages (package-lock.json pins them); reinstall only when the lock

@@ -42,6 +42,7 @@ struct motion {
 	/* Derived from the config. */
 	int kq, floor_cfg;	/* threshold = max(floor, kq/4 * noise) */
 	int min_area_px, min_frag_px, merge_px, shrink;
+	int grows;		/* despeckle dilates: no quiet-frame shortcut */
 	int tick_ms;		/* absorb timer unit */
 	uint16_t absorb_ticks;
 
@@ -183,8 +184,10 @@ motion_new(const struct motion_config *cfg, int width, int height)
 		m->min_area_px = 1;
 	m->min_frag_px = m->min_area_px / 4 > 2 ? m->min_area_px / 4 : 2;
 	m->merge_px = (int)lround(cfg->merge_distance * m->w);
-	for (const char *s = cfg->despeckle; *s; s++)
+	for (const char *s = cfg->despeckle; *s; s++) {
 		m->shrink += (*s == 'D') - (*s == 'E');
+		m->grows |= *s == 'D';
+	}
 	if (m->shrink < 0)
 		m->shrink = 0;
 	/* Absorb timer: uint16 ticks, at most 16384 of them per absorb time
@@ -418,10 +421,12 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 	 * nothing is reported, and what stays foreground for a few frames is
 	 * absorbed at once: the background then holds the last steady value
 	 * of every pixel, not a smear of what moved while it started. */
-	motion_detect(cur, cs, m->pl.bgi, m->pl.tl, m->pl.fg, m->w, m->h,
-	    (uint8_t)thr);
+	unsigned nfg = motion_detect(cur, cs, m->pl.bgi, m->pl.tl, m->pl.fg,
+	    m->w, m->h, (uint8_t)thr);
 	int64_t since_learn = pts - m->last_learn;
-	if (warm || m->learn_n < FAST_FRAMES || since_learn >= MOTION_LEARN_MS) {
+	int learn = warm || m->learn_n < FAST_FRAMES ||
+	    since_learn >= MOTION_LEARN_MS;
+	if (learn) {
 		px.a = learning_rate(m, warm || m->learn_n < FAST_FRAMES ?
 		    m->dt_ms : (double)since_learn);
 		px.kq = (uint8_t)m->kq;
@@ -444,18 +449,26 @@ motion_feed(struct motion *m, const uint8_t *y, int stride, int64_t pts,
 		goto done;
 	}
 
-	/* 4. Despeckle, components (ghosts absorbed), boxes. */
-	despeckle(m);
-	struct motion_blobctx bc = {
-		.fg = m->pl.fg, .w = m->w, .h = m->h, .zonemap = m->zonemap,
-		.cur = cur, .cs = cs, .bg = m->pl.bg, .since = m->pl.since,
-		.bgi = m->pl.bgi,
-		.now = now, .shrink = m->shrink, .ghosts = 1,
-		.runs = m->runs, .frag = m->frag, .min_frag = m->min_frag_px,
-		.merge_px = m->merge_px, .min_area = m->min_area_px,
-	};
-	int nb = motion_blobs(&bc, m->blobs, MOTION_MAX_BOXES);
-	int changed = bc.changed;
+	/* 4. Despeckle, components, boxes. A quiet frame (too few
+	 * foreground pixels to make a fragment even after despeckling, which
+	 * without dilation at most multiplies them by 9/5) stops here: most
+	 * frames of a security camera. Ghosts are looked for on learning
+	 * frames only (5 Hz is soon enough to drop them). */
+	int nb = 0, changed = 0;
+	if (nfg > 0 && (m->grows || 2 * nfg >= (unsigned)m->min_frag_px)) {
+		despeckle(m);
+		struct motion_blobctx bc = {
+			.fg = m->pl.fg, .w = m->w, .h = m->h,
+			.zonemap = m->zonemap, .cur = cur, .cs = cs,
+			.bg = m->pl.bg, .since = m->pl.since, .bgi = m->pl.bgi,
+			.now = now, .shrink = m->shrink, .ghosts = learn,
+			.runs = m->runs, .frag = m->frag,
+			.min_frag = m->min_frag_px, .merge_px = m->merge_px,
+			.min_area = m->min_area_px,
+		};
+		nb = motion_blobs(&bc, m->blobs, MOTION_MAX_BOXES);
+		changed = bc.changed;
+	}
 	r->score = m->nactive > 0 ? (float)changed / m->nactive : 0;
 	int moving[MOTION_MAX_BOXES];
 	motion_track_update(&m->tracks, m->blobs, nb, pts, c->still_ms, moving);

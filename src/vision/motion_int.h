@@ -59,7 +59,8 @@ struct motion_blob {
 /* motion_pixel.c — the vectorised per-pixel kernels. */
 void motion_downscale(const uint8_t *src, int stride, int f, uint8_t *dst,
     int w, int h, uint16_t *acc);
-void motion_detect(const uint8_t *cur, int cstride, const uint8_t *bgi,
+/* Returns the number of foreground pixels. */
+unsigned motion_detect(const uint8_t *cur, int cstride, const uint8_t *bgi,
     const uint8_t *tl, uint8_t *fg, int w, int h, uint8_t floor);
 void motion_learn(const uint8_t *cur, int cstride, struct motion_planes *pl,
     int w, int h, const struct motion_px *p);

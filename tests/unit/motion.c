@@ -166,6 +166,50 @@ main(void)
 		synth_free(&s);
 	}
 
+	t_case("odd sizes, extreme aspect ratios and random pictures: boxes "
+	    "stay inside the frame, bad arguments are refused");
+	{
+		static const int dims[][2] = {
+			{ 16, 16 }, { 33, 17 }, { 641, 361 }, { 4000, 16 },
+			{ 16, 3000 }, { 1280, 720 },
+		};
+		struct synth_rng rr = { .s = 99 };
+		for (int d = 0; d < 6; d++) {
+			int w = dims[d][0], h = dims[d][1], stride = w + 3;
+			uint8_t *f = malloc((size_t)stride * h);
+			struct motion_result r;
+			motion_config_default(&cfg);
+			struct motion *m = motion_new(&cfg, w, h);
+			T_ASSERT(m != NULL && f != NULL);
+			if (m == NULL || f == NULL) {
+				free(f);
+				motion_free(m);
+				continue;
+			}
+			T_EQ(motion_feed(m, f, w - 1, 0, &r), -1);
+			T_EQ(motion_feed(m, NULL, stride, 0, &r), -1);
+			for (int t = 0; t < 24; t++) {
+				/* Random blocks: every kind of change at once. */
+				int bs = 1 + (int)(synth_next(&rr) % 16);
+				for (int y = 0; y < h; y++)
+					for (int x = 0; x < w; x++)
+						f[(size_t)y * stride + x] = (uint8_t)
+						    ((x / bs * 31 + y / bs * 17 + t *
+						    (int)(synth_next(&rr) % 3)) * 7);
+				T_EQ(motion_feed(m, f, stride, t * 100, &r), 0);
+				for (int i = 0; i < r.nboxes; i++) {
+					T_ASSERT(r.box[i].x >= 0 && r.box[i].y >= 0);
+					T_ASSERT(r.box[i].w > 0 && r.box[i].h > 0);
+					T_ASSERT(r.box[i].x + r.box[i].w <= w);
+					T_ASSERT(r.box[i].y + r.box[i].h <= h);
+				}
+				T_ASSERT(r.score >= 0 && r.score <= 1);
+			}
+			motion_free(m);
+			free(f);
+		}
+	}
+
 	test_noisy();
 	test_noise_only();
 	test_present_at_start();

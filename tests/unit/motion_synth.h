@@ -371,6 +371,45 @@ synth_contrast_level(const struct synth_scene *s, int x0, int y0, int x1,
 	return (int)lround((want - off) / gain);
 }
 
+/*
+ * An object of about 8-13% x 20-33% of the frame that walks in from the
+ * left or right edge at frame `enter` and crosses at `speed` frame widths
+ * per second (slower if it would leave the frame before `frames`), with a
+ * contrast of 40..90 grey levels to the background behind it, either way.
+ */
+static inline struct synth_obj *
+synth_add_walker(struct synth_scene *s, int seed, double speed, double fps,
+    int enter, int frames, int texture)
+{
+	struct synth_rng r = { .s = (uint64_t)seed * 7919 + 3 };
+	int ow = s->w / 12 + (int)(synth_uniform(&r) * s->w / 20);
+	int oh = s->h / 5 + (int)(synth_uniform(&r) * s->h / 8);
+	double vx = speed * s->w / fps;
+	int dir = synth_uniform(&r) < 0.5;
+	double y0 = 1 + synth_uniform(&r) * (s->h - oh - 2);
+	double room = s->w + ow;
+	if (vx * (frames - enter) > room)
+		vx = room / (frames - enter);
+	double vy = (synth_uniform(&r) - 0.5) * 0.2 * vx;
+	double ylast = y0 + vy * (frames - enter);
+	if (ylast < 0 || ylast > s->h - oh - 1)
+		vy = 0;
+	if (!dir)
+		vx = -vx;
+	double xe = dir ? -ow : s->w;	/* just outside at `enter` */
+	struct synth_obj *o = synth_add(s, xe - vx * enter, y0 - vy * enter,
+	    vx, vy, ow, oh, 0);
+	/* Contrast 40..90 against everything it walks over. */
+	int contrast = 40 + (int)(synth_uniform(&r) * 50);
+	double yl = y0 + vy * (frames - enter);
+	o->level = synth_contrast_level(s, 0, (int)(y0 < yl ? y0 : yl),
+	    s->w - 1, (int)(y0 > yl ? y0 : yl) + oh, enter, contrast);
+	o->texture = texture;
+	o->ellipse = seed % 3 == 0;
+	o->start = enter;
+	return o;
+}
+
 static inline double
 synth_iou(int ax, int ay, int aw, int ah, int bx, int by, int bw, int bh)
 {
