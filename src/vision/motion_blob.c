@@ -89,14 +89,19 @@ absorb_blob(struct motion_blob *a, const struct motion_blob *b)
 }
 
 /*
- * Contrast across a run's border, in the frame and in the background: from
- * the first pixel outside the mask to a pixel inside the object (the mask
- * is grown by `shrink` dilations, so step over those). A real object has
- * its edge in the frame; a ghost (background learnt while an object stood
- * there, which has since left) has it in the background only.
+ * Contrast across a component's outer border, in the frame and in the
+ * background: from the second pixel outside the mask to a pixel inside the
+ * object (the mask is grown by `shrink` dilations, so step over those). A
+ * real object has its edge in the frame; a ghost (background learnt while
+ * an object stood there, which has since left) has it in the background
+ * only. Only the outer border counts — the leftmost and rightmost run of
+ * the component in a row, its top and bottom rows — because the holes of
+ * a flat object over a busy background are object on both sides in the
+ * frame and would look like a ghost's border.
  */
 static void
-border(struct motion_blobctx *c, struct motion_run *ri, struct motion_run *rt)
+border(struct motion_blobctx *c, const struct motion_run *ri,
+    struct motion_run *rt, int left, int right, int top, int bottom)
 {
 	const int w = c->w, h = c->h, s = c->shrink, y = ri->y;
 	const uint8_t *cur = c->cur;
@@ -111,23 +116,26 @@ border(struct motion_blobctx *c, struct motion_run *ri, struct motion_run *rt)
 	ne++;								\
 } while (0)
 
-	if (ri->x0 > 0) {
+	/* Two pixels out: a mask edge often falls one pixel inside the
+	 * object (where the object happens to match the background). */
+	if (left && ri->x0 > 1) {
 		int in = ri->x0 + 1 + s < ri->x1 ? ri->x0 + 1 + s : ri->x1 - 1;
-		EDGE(y, ri->x0 - 1, y, in);
+		EDGE(y, ri->x0 - 2, y, in);
 	}
-	if (ri->x1 < w) {
+	if (right && ri->x1 < w - 1) {
 		int in = ri->x1 - 2 - s > ri->x0 ? ri->x1 - 2 - s : ri->x0;
-		EDGE(y, ri->x1, y, in);
+		EDGE(y, ri->x1 + 1, y, in);
 	}
-	const uint8_t *up = y > 0 ? c->fg + (size_t)(y - 1) * w : NULL;
-	const uint8_t *dn = y < h - 1 ? c->fg + (size_t)(y + 1) * w : NULL;
+	const uint8_t *up = top && y > 1 ? c->fg + (size_t)(y - 1) * w : NULL;
+	const uint8_t *dn = bottom && y < h - 2 ? c->fg + (size_t)(y + 1) * w :
+	    NULL;
 	int yin_up = y + 1 + s < h ? y + 1 + s : h - 1;
 	int yin_dn = y - 1 - s > 0 ? y - 1 - s : 0;
-	for (int x = ri->x0; x < ri->x1; x++) {
+	for (int x = ri->x0; x < ri->x1 && (up || dn); x++) {
 		if (up && up[x] == 0)
-			EDGE(y - 1, x, yin_up, x);
+			EDGE(y - 2, x, yin_up, x);
 		if (dn && dn[x] == 0)
-			EDGE(y + 1, x, yin_dn, x);
+			EDGE(y + 2, x, yin_dn, x);
 	}
 #undef EDGE
 	rt->ecur += ecur;
@@ -200,16 +208,36 @@ motion_blobs(struct motion_blobctx *c, struct motion_blob *out, int maxout)
 		if (ri->x1 - 1 > rt->bx1)
 			rt->bx1 = (uint16_t)(ri->x1 - 1);
 		rt->by1 = ri->y;	/* rows come in order */
-		if (c->ghosts)
-			border(c, ri, rt);
 	}
 
-	/* 3. Ghosts join the background now rather than after absorb_ms. */
+	/* Every run points at its root from here on. */
+	for (int32_t i = 0; i < n; i++)
+		runs[i].parent = find(runs, i);
+
+	/* 3. Outer border contrast, for the ghost test. Runs of a row are in
+	 * x order: a run is its component's leftmost (rightmost) in the row
+	 * unless its neighbour in the row belongs to the same component
+	 * (a neighbour further away very rarely does; missing it only adds
+	 * a sample). */
+	if (c->ghosts) {
+		for (int32_t i = 0; i < n; i++) {
+			struct motion_run *ri = &runs[i];
+			struct motion_run *rt = &runs[ri->parent];
+			int left = !(i > 0 && runs[i - 1].y == ri->y &&
+			    runs[i - 1].parent == ri->parent);
+			int right = !(i + 1 < n && runs[i + 1].y == ri->y &&
+			    runs[i + 1].parent == ri->parent);
+			border(c, ri, rt, left, right, ri->y == rt->by0,
+			    ri->y == rt->by1);
+		}
+	}
+
+	/* 4. Ghosts join the background now rather than after absorb_ms. */
 	c->nghosts = 0;
 	if (c->ghosts) {
 		for (int32_t i = 0; i < n; i++) {
 			struct motion_run *ri = &runs[i];
-			int32_t root = find(runs, i);
+			int32_t root = ri->parent;
 			if (!is_ghost(&runs[root]))
 				continue;
 			c->nghosts += root == i;
@@ -225,7 +253,7 @@ motion_blobs(struct motion_blobctx *c, struct motion_blob *out, int maxout)
 		}
 	}
 
-	/* 4. Components big enough to matter become fragments; when there are
+	/* 5. Components big enough to matter become fragments; when there are
 	 * more than MOTION_FRAGS_MAX, the smallest give way. */
 	for (int32_t i = 0; i < n; i++) {
 		const struct motion_run *r = &runs[i];
@@ -251,7 +279,7 @@ motion_blobs(struct motion_blobctx *c, struct motion_blob *out, int maxout)
 	}
 	c->changed = total;
 
-	/* 5. Merge fragments whose boxes come within merge_px, until stable. */
+	/* 6. Merge fragments whose boxes come within merge_px, until stable. */
 	for (int again = 1; again;) {
 		again = 0;
 		for (int i = 0; i < nfrag; i++)
@@ -264,7 +292,7 @@ motion_blobs(struct motion_blobctx *c, struct motion_blob *out, int maxout)
 			}
 	}
 
-	/* 6. Big enough boxes, largest first (insertion sort: few boxes). */
+	/* 7. Big enough boxes, largest first (insertion sort: few boxes). */
 	int nout = 0;
 	for (int i = 0; i < nfrag; i++) {
 		if (frag[i].area < c->min_area)

@@ -38,6 +38,43 @@ test_noisy(void)
 	}
 }
 
+/* 2b. Moving object over a static background of random grey levels. */
+static void
+test_random_background(void)
+{
+	static const double sigmas[] = { 8, 2, 12 };
+	struct motion_config cfg;
+	struct synth_scene s;
+	struct seq q;
+
+	for (int i = 0; i < 3; i++) {
+		double fps = 15;
+		int enter = 30, frames = enter + 45;
+		t_case("object over a background of random grey levels is boxed "
+		    "every frame (%dx%d, noise sigma %.0f, %s object)",
+		    sizes[i][0], sizes[i][1], sigmas[i], i == 1 ? "textured" :
+		    i == 0 ? "mid-grey" : "white");
+		motion_config_default(&cfg);
+		T_ASSERT(synth_init(&s, sizes[i][0], sizes[i][1], 250 + i, 0) == 0);
+		synth_random_background(&s);
+		s.noise = sigmas[i];
+		struct synth_obj *o = add_walker(&s, 250 + i, 0.4, fps, enter,
+		    frames, i == 1 ? 120 : 0);
+		/* Mid-grey at full resolution: every pixel of it matches
+		 * some of the background, its mask has holes everywhere
+		 * (downscaled, the background averages towards mid-grey
+		 * and hides it entirely; white is seen). */
+		o->level = i == 0 ? 128 : 255;
+		run_seq(&s, &cfg, frames, fps, enter, 0, &q);
+		T_ASSERT(q.checked > 10);
+		T_EQ(q.bad_iou, 0);
+		T_EQ(q.starts, 1);
+		printf("# checked %d frames, worst IoU %.2f\n", q.checked,
+		    q.worst_iou);
+		synth_free(&s);
+	}
+}
+
 /* 3. Noise alone, and a slow lighting drift, never make motion. */
 static void
 test_noise_only(void)
@@ -211,6 +248,7 @@ main(void)
 	}
 
 	test_noisy();
+	test_random_background();
 	test_noise_only();
 	test_present_at_start();
 	return t_done();

@@ -171,6 +171,15 @@ synth_init(struct synth_scene *s, int w, int h, uint64_t seed, int texture)
 	return 0;
 }
 
+/* Replace the background by independent uniform grey levels per pixel
+ * (a "noisy" static picture: gravel, foliage, a patterned floor). */
+static inline void
+synth_random_background(struct synth_scene *s)
+{
+	for (size_t i = 0; i < (size_t)s->w * s->h; i++)
+		s->day[i] = s->night[i] = (float)(synth_next(&s->rng) >> 56);
+}
+
 static inline void
 synth_free(struct synth_scene *s)
 {
