@@ -38,21 +38,25 @@ seal "$D/cam" 1 1 1795000000000 4000 1000000 >"$D/seg"
 	"$SEALCAMD_URL/v1/camera/keyring?after_epoch=1&wait=20" >"$D/poll"
   echo $(( ($(date +%s%N) - s) / 1000000 )) >"$D/poll.ms" ) &
 POLL=$!
-python3 - "$SEALCAMD_PORT" "$CT" "$D/seg" "$D/go" >"$D/upload" <<'PY' &
+python3 - "$SEALCAMD_PORT" "$CT" "$D/seg" "$D/go" "$D/half" >"$D/upload" <<'PY' &
 import os, socket, sys, time
-port, tok, path, go = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+port, tok, path, go, half = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 data = open(path, "rb").read()
 s = socket.create_connection(("127.0.0.1", port))
 s.sendall(("PUT /v1/camera/objects/segment/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
            "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n" % (tok, len(data))).encode())
 s.sendall(data[: len(data) // 2])
+open(half, "w").close()
 while not os.path.exists(go):
     time.sleep(0.05)
 s.sendall(data[len(data) // 2:])
 print(s.recv(4096).split(b"\r\n")[0].decode())
 PY
 UP=$!
-sleep 1
+# SIGTERM only once the upload is half sent and the long-poll is parked
+# (poll for the marker: a fixed sleep races a loaded machine).
+for ((i = 0; i < 400; i++)); do [ -e "$D/half" ] && break; sleep 0.05; done
+sleep 0.5
 kill -TERM "$SEALCAMD_PID"
 wait "$POLL"
 ms=$(cat "$D/poll.ms")
