@@ -279,6 +279,9 @@ clips_get(struct cli *cli, int argc, char **argv)
 	if (out == NULL && sealed_dir == NULL)
 		return cli_usage(cli, "-o FILE.mp4 is required (or '-o -' for "
 		    "standard output)");
+	if (out != NULL && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
+		return cli_usage(cli, "'-o -' would write video to the terminal; "
+		    "pipe it (| ffplay -) or redirect it to a file");
 	if ((rc = parse_range(cli, since, until, &from, &to)) != 0)
 		return rc;
 	rc = CLI_EXIT_FAIL;
