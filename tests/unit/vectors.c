@@ -114,6 +114,7 @@ vj_corpus(const char *fuzzer, const char *name, const uint8_t *b, size_t n)
 
 #include "vec_seg.h"
 #include "vec_keys.h"
+#include "vec_live.h"
 
 /* ---- the table of vector files ------------------------------------------ */
 
@@ -128,6 +129,7 @@ static const struct vecfile {
 	{ "vault.json", vec_vault_make, vec_vault_check },
 	{ "keyring.json", vec_keyring_make, vec_keyring_check },
 	{ "pairing.json", vec_pairing_make, vec_pairing_check },
+	{ "live.json", vec_live_make, vec_live_check },
 };
 
 /* Say where two documents first differ (top level / first array level). */
