@@ -40,6 +40,10 @@ static const struct config_key {
 	{ "sweep_interval", CT_UINT, S(sweep_interval_s), 86400, "seconds between retention sweeps" },
 	{ "shutdown_grace", CT_UINT, S(shutdown_grace_s), 3600, "seconds in-flight requests get on SIGTERM" },
 	{ "log_level", CT_LEVEL, S(log_level), 0, "debug, info, warn or error" },
+	{ "live_grace", CT_MS, S(live_grace_ms), 3600000, "a live session goes on this long after its last viewer left" },
+	{ "live_max", CT_MS, S(live_max_ms), 7ull * 86400000, "hard limit of one live session" },
+	{ "live_start_timeout", CT_MS, S(live_start_timeout_ms), 600000, "the agent must start a requested live stream within this" },
+	{ "live_viewer_buffer", CT_SIZE, S(live_viewer_buffer), 1u << 30, "bytes a live viewer may fall behind before it is cut off" },
 #undef S
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -66,6 +70,10 @@ config_defaults(struct config *c)
 	c->pairing_ttl_ms = 3600 * 1000;
 	c->shutdown_grace_s = 10;
 	c->log_level = LOG_INFO;
+	c->live_grace_ms = 5000;
+	c->live_max_ms = 3600 * 1000;
+	c->live_start_timeout_ms = 15000;
+	c->live_viewer_buffer = 8u << 20;
 }
 
 /* Parse a decimal integer with an optional unit suffix from units[]. */

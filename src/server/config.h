@@ -33,6 +33,10 @@ struct config {
 	int64_t pairing_ttl_ms;   /* a pending pairing expires after this */
 	unsigned shutdown_grace_s; /* in-flight requests get this long on SIGTERM */
 	int log_level;            /* enum log_level */
+	int64_t live_grace_ms;    /* a live session outlives its last viewer by this */
+	int64_t live_max_ms;      /* hard limit of one live session */
+	int64_t live_start_timeout_ms; /* the agent must start streaming by then */
+	uint64_t live_viewer_buffer; /* bytes a live viewer may fall behind */
 };
 
 /* Fill c with the defaults. */

@@ -33,6 +33,7 @@
 #include "guard.h"
 #include "log.h"
 #include "metrics.h"
+#include "relay.h"
 #include "server.h"
 #include "wait.h"
 #include "workq.h"
@@ -209,6 +210,58 @@ http_reply_fd(struct req *rq, unsigned status, int fd, uint64_t size,
 	if (etag != NULL)
 		MHD_add_response_header(r, "ETag", etag);
 	queue(rq, status, r, size);
+}
+
+/* The stream's reader, with the connection it may suspend. */
+struct stream_ctx {
+	http_stream_fn *fn;
+	void *cookie;
+	void (*release)(void *cookie);
+	struct MHD_Connection *conn;
+};
+
+static ssize_t
+callback_stream(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_ctx *c = cls;
+
+	(void)pos;
+	return c->fn(c->cookie, c->conn, buf, max);
+}
+
+static void
+callback_stream_free(void *cls)
+{
+	struct stream_ctx *c = cls;
+
+	c->release(c->cookie);
+	free(c);
+}
+
+void
+http_reply_stream(struct req *rq, unsigned status, const char *ctype,
+    const char *hname, const char *hval, http_stream_fn *reader, void *cookie,
+    void (*release)(void *cookie))
+{
+	struct stream_ctx *c = malloc(sizeof(*c));
+	struct MHD_Response *r = NULL;
+
+	if (c != NULL) {
+		*c = (struct stream_ctx){ reader, cookie, release, rq->conn };
+		/* Unknown size: chunked. 32 KiB blocks keep syscalls few. */
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+		    callback_stream, c, callback_stream_free);
+	}
+	if (r == NULL) {
+		free(c);
+		release(cookie);
+		http_error(rq, 500, "internal", "cannot start the stream");
+		return;
+	}
+	api_headers(r, ctype);
+	if (hname != NULL)
+		MHD_add_response_header(r, hname, hval);
+	queue(rq, status, r, 0);
 }
 
 void
@@ -396,6 +449,23 @@ req_begin(struct req *rq, const char *method, const char *url)
 			return;
 		}
 		break;
+	case BODY_LIVE:
+		/* A live upload: chunked, as long as the session lasts; the
+		 * relay bounds each record and ends it, so no length and no
+		 * rate floor (a still scene compresses to very little). */
+		if (!ctype_is(rq, "application/octet-stream")) {
+			http_error(rq, 415, "unsupported_media_type",
+			    "send Content-Type: application/octet-stream");
+			return;
+		}
+		if (rq->route->begin(rq) != 0) {
+			if (rq->status == 0 && rq->failed)
+				http_error(rq, rq->fail_status, rq->fail_code, "%s", rq->fail_msg);
+			return;
+		}
+		guard_request_begin(rq->guard, -1, http_now_ms());
+		guard_request_body_done(rq->guard);
+		return;
 	}
 	guard_request_begin(rq->guard, rq->has_length ? (int64_t)rq->content_length :
 	    (te != NULL ? -1 : 0), http_now_ms());
@@ -505,6 +575,16 @@ callback_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		if (rq->route != NULL && rq->route->body == BODY_LIVE &&
+		    rq->status == 0 && !rq->failed) {
+			size_t n = *upload_data_size;
+			rq->bytes_in += n;
+			*upload_data_size = 0;
+			/* -2: the session is over; closing is the only way to
+			 * stop a client in the middle of its body. */
+			return rq->route->data(rq, (const uint8_t *)upload_data, n) == -2 ?
+			    MHD_NO : MHD_YES;
+		}
 		req_body(rq, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -578,6 +658,7 @@ tick_main(void *arg)
 
 		guard_tick(h->srv->guard, now);
 		wait_tick(h->srv->waits, now);
+		relay_tick(h->srv->relay, now);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
@@ -680,8 +761,10 @@ http_stop(struct http *h, unsigned grace_s)
 	lfd = MHD_quiesce_daemon(h->d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	/* 2. Long-polls answer now (they see srv->stopping). */
+	/* 2. Long-polls answer now (they see srv->stopping); live streams and
+	 * command channels end. */
 	wait_wake_all(h->srv->waits);
+	relay_shutdown(h->srv->relay);
 	/* 3. In-flight requests get grace_s to finish. */
 	until = mono_us() + (int64_t)grace_s * 1000000;
 	while (atomic_load(&h->inflight) > 0 && mono_us() < until) {
@@ -696,6 +779,7 @@ http_stop(struct http *h, unsigned grace_s)
 	/* Anyone who parked after step 2 is woken before the threads go, and
 	 * commits still running finish (they resume their requests). */
 	wait_wake_all(h->srv->waits);
+	relay_shutdown(h->srv->relay);
 	workq_stop(h->srv->commits);
 	MHD_stop_daemon(h->d);
 	free(h);

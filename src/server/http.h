@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "routes.h"
 #include "store.h"
@@ -94,6 +95,21 @@ void http_error_retry(struct req *rq, unsigned retry_after_s, const char *msg);
  * of an immutable sealed object. */
 void http_reply_fd(struct req *rq, unsigned status, int fd, uint64_t size,
     const char *ctype, const char *etag);
+
+/*
+ * A streamed body of unknown length (chunked): libmicrohttpd calls reader
+ * for more whenever the socket has room. A reader with nothing to send
+ * suspends conn (MHD_suspend_connection) and returns 0, and whoever makes
+ * data resumes it; it ends the body with MHD_CONTENT_READER_END_OF_STREAM
+ * or, to make the client see an error, MHD_CONTENT_READER_END_WITH_ERROR.
+ * release(cookie) runs once the response is gone (also if this fails).
+ * hname/hval: one extra response header (NULL for none).
+ */
+typedef ssize_t http_stream_fn(void *cookie, struct MHD_Connection *conn,
+    char *buf, size_t max);
+void http_reply_stream(struct req *rq, unsigned status, const char *ctype,
+    const char *hname, const char *hval, http_stream_fn *reader, void *cookie,
+    void (*release)(void *cookie));
 
 /* Plain text (for /metrics). text is copied. */
 void http_reply_text(struct req *rq, unsigned status, const char *ctype,

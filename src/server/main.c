@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "relay.h"
 #include "ratelimit.h"
 #include "rowbatch.h"
 #include "routes.h"
@@ -229,8 +230,15 @@ main(int argc, char **argv)
 	srv.guard = guard_new(cfg.header_timeout_s, cfg.min_upload_rate);
 	srv.commits = workq_new(cfg.commit_threads);
 	srv.rows = rowbatch_new(srv.store, 64);
+	{
+		struct relay_conf rc = { .grace_ms = cfg.live_grace_ms,
+		    .max_ms = cfg.live_max_ms, .start_timeout_ms = cfg.live_start_timeout_ms,
+		    .viewer_buffer = cfg.live_viewer_buffer, .ping_ms = 15000 };
+		srv.relay = relay_new(&rc);
+	}
 	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
-	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL)
+	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL ||
+	    srv.relay == NULL)
 		goto out;
 
 	/* Run. */
@@ -256,6 +264,7 @@ out:
 	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits too */
 	workq_free(srv.commits);
 	rowbatch_free(srv.rows);
+	relay_free(srv.relay);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
 	ratelimit_free(srv.login_addr);

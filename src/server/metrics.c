@@ -1,5 +1,6 @@
 /* metrics — counters, the Prometheus text rendering, /healthz and /metrics. */
 #include "metrics.h"
+#include "relay.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -206,6 +207,21 @@ h_metrics(struct req *rq)
 	if (store_session_count(srv->store, http_now_ms(), &sessions) == 0)
 		gauge(&b, "sealcamd_sessions", "Unexpired sessions.", sessions);
 	gauge(&b, "sealcamd_longpolls", "Camera long-polls waiting.", wait_count(srv->waits));
+	{
+		struct relay_stats rs;
+		relay_stats(srv->relay, &rs);
+		gauge(&b, "sealcamd_live_sessions", "Live sessions starting, streaming or closing.",
+		    rs.sessions);
+		gauge(&b, "sealcamd_live_viewers", "Live viewer streams open.", rs.viewers);
+		gauge(&b, "sealcamd_live_channels", "Agents' live command channels open.",
+		    rs.channels);
+		gauge(&b, "sealcamd_live_uploads", "Agents' live uploads streaming.", rs.uploads);
+		counter(&b, "sealcamd_live_sessions_total", "Live sessions started.",
+		    rs.sessions_total);
+		counter(&b, "sealcamd_live_records_total", "Live records relayed.", rs.records);
+		counter(&b, "sealcamd_live_viewers_cut_total", "Live viewers cut off for "
+		    "falling behind.", rs.viewers_cut);
+	}
 	if (b.oom || b.p == NULL) {
 		free(b.p);
 		http_error(rq, 500, "internal", "out of memory");

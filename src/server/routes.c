@@ -38,6 +38,11 @@ static const struct route routes[] = {
 	{ "GET",    "/v1/cameras/{cam}/objects/{kind}/{seq}",  ACCESS_VIEWER,  BODY_NONE,   h_object_get },
 	{ "GET",    "/v1/camera/keyring",                      ACCESS_CAMERA,  BODY_NONE,   h_camera_keyring_poll },
 	{ "PUT",    "/v1/camera/objects/{kind}/{seq}",         ACCESS_CAMERA,  BODY_STREAM, STREAM(h_object_put) },
+	/* Live view (routes_live.c, relay.c): viewers, history, agents. */
+	{ "GET",    "/v1/cameras/{cam}/live",                  ACCESS_VIEWER,  BODY_NONE,   h_live_get },
+	{ "GET",    "/v1/cameras/{cam}/live/history",          ACCESS_OWNER,   BODY_NONE,   h_live_history },
+	{ "GET",    "/v1/camera/live/commands",                ACCESS_CAMERA,  BODY_NONE,   h_live_commands },
+	{ "POST",   "/v1/camera/live/{session}",               ACCESS_CAMERA,  BODY_LIVE,   STREAM(h_live_put) },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -87,7 +92,8 @@ routes_check(void)
 	for (size_t i = 0; i < NROUTES; i++) {
 		const struct route *r = &routes[i];
 		if (r->access == ACCESS_UNSET || r->handler == NULL ||
-		    (r->body == BODY_STREAM && (r->begin == NULL || r->data == NULL))) {
+		    ((r->body == BODY_STREAM || r->body == BODY_LIVE) &&
+		    (r->begin == NULL || r->data == NULL))) {
 			log_err("routes", "route=\"%s %s\" err=\"no access rule or handler\"",
 			    r->method, r->path);
 			ret = -1;
@@ -113,6 +119,9 @@ param(const char *pat, size_t plen, const char *seg, size_t slen,
 	if (plen == 5 && memcmp(pat, "{cam}", 5) == 0)
 		return slen == 32 && sodium_hex2bin(p->cam, sizeof(p->cam), buf, slen,
 		    NULL, NULL, NULL) == 0 ? 0 : -1;
+	if (plen == 9 && memcmp(pat, "{session}", 9) == 0)
+		return slen == 32 && sodium_hex2bin(p->session, sizeof(p->session),
+		    buf, slen, NULL, NULL, NULL) == 0 ? 0 : -1;
 	if (plen == 12 && memcmp(pat, "{pairing_id}", 12) == 0)
 		return slen == 32 && sodium_hex2bin(p->pairing_id, sizeof(p->pairing_id),
 		    buf, slen, NULL, NULL, NULL) == 0 ? 0 : -1;
@@ -201,7 +210,7 @@ routes_match(const char *method, const char *path, const struct route **r,
 void
 routes_print_json(FILE *f)
 {
-	static const char *const bodies[] = { "none", "json", "stream" };
+	static const char *const bodies[] = { "none", "json", "stream", "live" };
 
 	fputs("[\n", f);
 	for (size_t i = 0; i < NROUTES; i++)

@@ -32,6 +32,8 @@ enum body {
 	BODY_NONE,                /* no body expected (one is read and dropped, bounded) */
 	BODY_JSON,                /* application/json, <= json_max, parsed to an object */
 	BODY_STREAM,              /* streamed to route->data, e.g. sealed uploads */
+	BODY_LIVE,                /* like STREAM, but chunked, unbounded in total, no
+	                           * rate floor; data's -2 closes the connection */
 };
 
 typedef void route_fn(struct req *rq);
@@ -56,6 +58,7 @@ struct route_params {
 	uint8_t pairing_id[16];   /* {pairing_id}: 32 lowercase hex */
 	int kind;                 /* {kind}: 1 segment, 2 event, 3 thumbnail */
 	uint64_t seq;             /* {seq}: decimal, < 2^63 */
+	uint8_t session[16];      /* {session}: 32 lowercase hex */
 };
 
 enum route_match { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
@@ -91,5 +94,8 @@ route_fn h_cameras, h_camera_get, h_camera_delete, h_keyring_put, h_keyring_get,
 route_fn h_objects_list, h_object_get, h_object_put;
 route_begin_fn h_object_put_begin;
 route_data_fn h_object_put_data;
+route_fn h_live_get, h_live_history, h_live_commands, h_live_put;
+route_begin_fn h_live_put_begin;
+route_data_fn h_live_put_data;
 
 #endif

@@ -17,6 +17,7 @@ struct guard;
 struct sweeper;
 struct workq;
 struct rowbatch;
+struct relay;
 
 struct server {
 	const struct config *cfg;
@@ -29,6 +30,7 @@ struct server {
 	struct sweeper *sweeper;         /* retention and deletions */
 	struct workq *commits;           /* uploads' durable commits (fsync...) */
 	struct rowbatch *rows;           /* group commit of their metadata rows */
+	struct relay *relay;             /* live sessions */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

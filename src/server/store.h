@@ -304,4 +304,29 @@ int store_trash_remove(struct store *st, const uint8_t key[STORE_HASH_LEN]);
 /* 1 if some object row references this blob key, 0 if none, -1 on error. */
 int store_blob_referenced(struct store *st, const uint8_t key[STORE_HASH_LEN]);
 
+/* --- live views (store_sqlite_live.c) ------------------------------------ */
+
+/* One viewer's live session: who, which camera, when, how long. */
+struct store_live_view {
+	uint8_t camera_id[STORE_ID_LEN];
+	uint8_t account_id[STORE_ID_LEN];
+	char email[STORE_EMAIL_MAX + 1];  /* the viewer's, filled by the list */
+	uint8_t session_id[STORE_ID_LEN];
+	int64_t started_ms;
+	int64_t ended_ms;                 /* 0 = still watching (or the server stopped) */
+	uint64_t bytes;                   /* ciphertext bytes sent to the viewer */
+};
+
+/* Record a view starting; *id identifies it for store_live_view_end. */
+int store_live_view_begin(struct store *st, const struct store_live_view *v,
+    int64_t *id);
+int store_live_view_end(struct store *st, int64_t id, int64_t ended_ms,
+    uint64_t bytes);
+
+typedef int store_live_view_fn(void *cookie, const struct store_live_view *v);
+
+/* The camera's views, newest first, at most limit (fn's -1 stops). */
+int store_live_view_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
+    unsigned limit, store_live_view_fn *fn, void *cookie);
+
 #endif

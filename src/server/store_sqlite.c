@@ -80,6 +80,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX objects_evict ON objects(camera_id, (flags & 1), start_ms);"
 	"CREATE INDEX objects_blob ON objects(blob_key);"
 	"CREATE TABLE trash (blob_key BLOB PRIMARY KEY, queued_ms INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 2: live views (issue 5): who watched which camera, when, how long. */
+	"CREATE TABLE live_views ("
+	"  id INTEGER PRIMARY KEY, camera_id BLOB NOT NULL, account_id BLOB NOT NULL,"
+	"  session_id BLOB NOT NULL, started_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER, bytes INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX live_views_camera ON live_views(camera_id, started_ms);",
 };
 #define SQ_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -12,6 +12,10 @@
  *	                                 verify and decrypt; prints plaintext size
  *	sealtool plain PATTERN SIZE      the plaintext seal would use (for checkers)
  *	sealtool resign CAMDIR < obj     same object, trailer signed by CAMDIR's key
+ *	sealtool live CAMDIR SESSION EPOCH BOXPK NFRAG > stream
+ *	                                 a whole live stream (head, INIT, NFRAG
+ *	                                 fragments of 1000 'mp4' bytes, END) for
+ *	                                 session id SESSION (32 hex)
  *
  * Keys are stored hex-encoded, one per file. Exit 0 on success.
  */
@@ -21,8 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "keyring.h"
+#include "live.h"
 #include "seg.h"
 
 static int
@@ -260,6 +266,39 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "resign") == 0)
 		return resign(argv[2]);
+	if (strcmp(argv[1], "live") == 0 && argc == 7) {
+		uint8_t sk[64], rcpt[1][32], sid[16], head[LIVE_HEAD_MAX];
+		uint8_t pt[1000], rec[LIVE_RECORD_SIZE(1000)];
+		struct live_params p;
+		struct live_sealer *ls;
+		size_t hl;
+		uint64_t now = (uint64_t)time(NULL) * 1000;
+		unsigned nfrag = (unsigned)num(argv[6]);
+
+		if (load_hex(argv[2], "cam.sk", sk, 64) != 0 || hexarg(argv[3], sid, 16) != 0 ||
+		    hexarg(argv[5], rcpt[0], 32) != 0)
+			goto usage;
+		memset(&p, 0, sizeof(p));
+		p.session_seq = live_session_seq(sid);
+		p.start_ms = now;
+		p.epoch = (uint32_t)num(argv[4]);
+		p.recipients = (const uint8_t (*)[32])rcpt;
+		p.nrecipients = 1;
+		if ((ls = live_sealer_new(&p, sk, head, &hl)) == NULL)
+			return 1;
+		fwrite(head, 1, hl, stdout);
+		fill(pt, sizeof(pt), "mp4");
+		for (unsigned i = 0; i <= nfrag + 1; i++) {
+			uint8_t type = i == 0 ? LIVE_REC_INIT : i <= nfrag ? LIVE_REC_FRAG : LIVE_REC_END;
+			size_t n = type == LIVE_REC_END ? 0 : sizeof(pt);
+			if (live_seal(ls, type, type == LIVE_REC_FRAG && i == 1 ? LIVE_FLAG_KEY : 0,
+			    now + i, pt, n, rec) != LIVE_OK)
+				return 1;
+			fwrite(rec, 1, LIVE_RECORD_SIZE(n), stdout);
+		}
+		live_sealer_free(ls);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (strcmp(argv[1], "open") == 0 && argc == 6) {
 		struct seg_expect e;
 		uint8_t bpk[32], bsk[32], cpk[32], *in = NULL, *pt = NULL;

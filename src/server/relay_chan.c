@@ -1,0 +1,190 @@
+/*
+ * relay_chan — the command channel each agent keeps open
+ * (GET /v1/camera/live/commands): a never-ending chunked response of
+ * newline-terminated JSON lines ("hello" on connect, "start"/"stop" for
+ * live sessions, "ping" every ping_ms so both ends notice a dead link).
+ * One channel per camera; a new connection replaces the old one.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_int.h"
+
+static void
+chan_wake_locked(struct relay_chan *ch)
+{
+	if (ch->suspended) {
+		ch->suspended = 0;
+		MHD_resume_connection(ch->conn);
+	}
+}
+
+static int
+chan_push_locked(struct relay_chan *ch, const char *line)
+{
+	char *slot;
+
+	if (ch->qlen == RELAY_CHAN_QUEUE)
+		return -1;        /* an agent that reads nothing gets nothing more */
+	slot = ch->q[(ch->qhead + ch->qlen) % RELAY_CHAN_QUEUE];
+	snprintf(slot, RELAY_CHAN_LINE, "%s\n", line);
+	ch->qlen++;
+	chan_wake_locked(ch);
+	return 0;
+}
+
+static void chan_unref(struct relay_chan *ch);
+
+static struct relay_chan *
+chan_find_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN])
+{
+	for (struct relay_chan *ch = r->chans; ch != NULL; ch = ch->next)
+		if (memcmp(ch->cam, cam, RELAY_ID_LEN) == 0)	/* check-src: ok (public ids) */
+			return ch;
+	return NULL;
+}
+
+static void
+chan_unlink_locked(struct relay *r, struct relay_chan *ch)
+{
+	for (struct relay_chan **pp = &r->chans; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == ch) {
+			*pp = ch->next;
+			ch->in_registry = 0;
+			r->nchans--;
+			ch->closed = 1;
+			chan_wake_locked(ch);
+			return;
+		}
+}
+
+struct relay_chan *
+relay_chan_open(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms)
+{
+	struct relay_chan *ch = calloc(1, sizeof(*ch)), *old;
+
+	if (ch == NULL)
+		return NULL;
+	memcpy(ch->cam, cam, RELAY_ID_LEN);
+	ch->relay = r;
+	atomic_init(&ch->refs, 2);
+	ch->last_send_ms = now_ms;
+	pthread_mutex_lock(&r->mu);
+	if (r->shut) {
+		pthread_mutex_unlock(&r->mu);
+		free(ch);
+		return NULL;
+	}
+	if ((old = chan_find_locked(r, cam)) != NULL) {
+		chan_unlink_locked(r, old);
+		chan_unref(old);              /* the registry's reference */
+	}
+	ch->next = r->chans;
+	r->chans = ch;
+	ch->in_registry = 1;
+	r->nchans++;
+	/* Something to send at once, so the response head goes out now. */
+	(void)chan_push_locked(ch, "{\"type\":\"hello\"}");
+	pthread_mutex_unlock(&r->mu);
+	return ch;
+}
+
+ssize_t
+relay_chan_read(struct relay_chan *ch, struct MHD_Connection *conn, char *buf,
+    size_t max)
+{
+	struct relay *r = ch->relay;
+	size_t n;
+
+	pthread_mutex_lock(&r->mu);
+	ch->conn = conn;
+	if (ch->curoff == ch->curlen && ch->qlen > 0) {
+		char *line = ch->q[ch->qhead];
+		ch->curlen = strlen(line);
+		memcpy(ch->cur, line, ch->curlen);
+		ch->curoff = 0;
+		ch->qhead = (ch->qhead + 1) % RELAY_CHAN_QUEUE;
+		ch->qlen--;
+	}
+	if (ch->curoff == ch->curlen) {
+		if (ch->closed) {
+			pthread_mutex_unlock(&r->mu);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		/* Nothing to say: park until a command or ping is queued. */
+		ch->suspended = 1;
+		MHD_suspend_connection(conn);
+		pthread_mutex_unlock(&r->mu);
+		return 0;
+	}
+	n = ch->curlen - ch->curoff < max ? ch->curlen - ch->curoff : max;
+	memcpy(buf, ch->cur + ch->curoff, n);
+	ch->curoff += n;
+	pthread_mutex_unlock(&r->mu);
+	return (ssize_t)n;
+}
+
+static void
+chan_unref(struct relay_chan *ch)
+{
+	if (atomic_fetch_sub(&ch->refs, 1) == 1)
+		free(ch);
+}
+
+/* The response's reference: the agent went away, so the channel goes too. */
+void
+relay_chan_release(struct relay_chan *ch)
+{
+	struct relay *r;
+
+	if (ch == NULL)
+		return;
+	r = ch->relay;
+	pthread_mutex_lock(&r->mu);
+	ch->suspended = 0;            /* its connection is gone: never resume it */
+	if (ch->in_registry) {
+		chan_unlink_locked(r, ch);
+		chan_unref(ch);           /* the registry's */
+	}
+	pthread_mutex_unlock(&r->mu);
+	chan_unref(ch);
+}
+
+int
+relay_chan_send_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN],
+    const char *line)
+{
+	struct relay_chan *ch = chan_find_locked(r, cam);
+
+	return ch != NULL && !ch->closed ? chan_push_locked(ch, line) : -1;
+}
+
+int
+relay_chan_connected_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN])
+{
+	struct relay_chan *ch = chan_find_locked(r, cam);
+
+	return ch != NULL && !ch->closed;
+}
+
+void
+relay_chan_tick_locked(struct relay *r, int64_t now_ms)
+{
+	for (struct relay_chan *ch = r->chans; ch != NULL; ch = ch->next)
+		if (now_ms - ch->last_send_ms >= r->c.ping_ms) {
+			ch->last_send_ms = now_ms;
+			(void)chan_push_locked(ch, "{\"type\":\"ping\"}");
+		}
+}
+
+void
+relay_chan_close_all_locked(struct relay *r)
+{
+	while (r->chans != NULL) {
+		struct relay_chan *ch = r->chans;
+		chan_unlink_locked(r, ch);
+		chan_unref(ch);
+	}
+}
