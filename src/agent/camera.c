@@ -12,6 +12,7 @@
 
 #include "backoff.h"
 #include "camera_int.h"
+#include "livecam.h"
 #include "log.h"
 #include "segmenter.h"
 #include "source.h"
@@ -71,6 +72,7 @@ record_run(struct camera *c, struct source *src)
 	apar = source_audio(src, &atb);
 	if ((sgm = segmenter_new(vpar, vtb, apar, atb, &so)) == NULL)
 		return SOURCE_ERR;
+	livecam_run(c->live, vpar, vtb);
 	if ((pkt = av_packet_alloc()) == NULL) {
 		segmenter_free(sgm);
 		return SOURCE_ERR;
@@ -80,6 +82,9 @@ record_run(struct camera *c, struct source *src)
 		if (r != SOURCE_OK)
 			break;
 		got = segmenter_push(sgm, stream, pkt, wall, &sg);
+		/* Live view, if anyone watches: the same packets, muxed again. */
+		if (stream == 0)
+			livecam_feed(c->live, pkt, wall);
 		av_packet_unref(pkt);
 		if (got < 0) {
 			r = SOURCE_ERR;
@@ -91,6 +96,7 @@ record_run(struct camera *c, struct source *src)
 	/* Stop, end of file or a broken source: keep what was recorded. */
 	if (segmenter_finish(sgm, &sg) == 1)
 		seal(c, &sg);
+	livecam_run(c->live, NULL, vtb);
 	av_packet_free(&pkt);
 	segmenter_free(sgm);
 	return r;
@@ -214,6 +220,8 @@ camera_start(const struct camera_conf *conf, atomic_int *stop)
 		goto fail;
 	if ((c->kp = keyring_poll_start(c)) == NULL)
 		goto fail;
+	if ((c->live = livecam_start(c, c->token)) == NULL)
+		goto fail;
 	/* The pollers have their own copies of the token now. */
 	sodium_memzero(c->token, sizeof(c->token));
 	if (pthread_create(&c->recorder, NULL, recorder_main, c) != 0)
@@ -242,6 +250,8 @@ camera_stop(struct camera *c, int64_t deadline_ms)
 	/* The recorder seals its last segment before it returns. */
 	if (c->recorder_started)
 		pthread_join(c->recorder, NULL);
+	/* After the recorder: its last packets (and END) are in the session. */
+	livecam_stop(c->live);
 	keyring_poll_stop(c->kp);
 	left = deadline_ms - camera_now_ms();
 	uploader_stop(c->up, left > 0 ? (int)left : 0);

@@ -15,6 +15,7 @@
 struct spool;
 struct uploader;
 struct keyring_poll;
+struct livecam;
 
 /* The recipients of the keyring in force (copied by the sealer). */
 struct camera_recipients {
@@ -38,6 +39,7 @@ struct camera {
 	struct spool *spool;
 	struct uploader *up;
 	struct keyring_poll *kp;
+	struct livecam *live;		/* live view: command channel, upload */
 	pthread_t recorder;
 	int recorder_started;
 	uint64_t sealed;		/* segments sealed (recorder thread) */

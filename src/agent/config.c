@@ -45,6 +45,7 @@ config_defaults(struct camera_conf *c)
 	c->segment_s = CONFIG_SEGMENT_S_DEFAULT;
 	c->max_segment_s = CONFIG_MAX_SEGMENT_S_DEFAULT;
 	c->spool_budget = CONFIG_BUDGET_DEFAULT;
+	c->live_frag_ms = 500;
 }
 
 static int

@@ -45,6 +45,7 @@ struct camera_conf {
 	uint32_t segment_s;		/* target segment length */
 	uint32_t max_segment_s;		/* forced cut */
 	uint64_t spool_budget;		/* bytes */
+	uint32_t live_frag_ms;		/* live fragments: 0 = every frame, <= 500 */
 };
 
 /* Fill buf with the state directory (see above). 0, or -1 if none. */

@@ -41,6 +41,7 @@ struct opts {
 	long max_segment_s;
 	unsigned long long budget;
 	long drain_s;
+	long live_frag_ms;	/* -1 = keep */
 };
 
 struct cmd {
@@ -70,6 +71,8 @@ static const char common_help[] =
     "  --speed X                file/testsrc pacing: 1 real time (default),\n"
     "                           4 four times faster (tests), 0 unpaced\n"
     "  --drain-seconds N        on SIGTERM, keep uploading up to N s (10)\n"
+    "  --live-fragment-ms N     live view fragment length, 0..500 ms; 0 = one\n"
+    "                           frame per fragment (lowest latency; default 500)\n"
     "  --log-level L            debug, info (default), warn, error\n";
 
 static void
@@ -128,7 +131,7 @@ static int
 parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 {
 	enum { O_STATE = 256, O_SOURCE, O_NAME, O_LOOP, O_SPEED, O_SEG, O_MAXSEG,
-	    O_BUDGET, O_DRAIN, O_LEVEL, O_HELP };
+	    O_BUDGET, O_DRAIN, O_LEVEL, O_LIVEFRAG, O_HELP };
 	static const struct option lo[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "source", required_argument, NULL, O_SOURCE },
@@ -139,6 +142,7 @@ parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 		{ "max-segment-seconds", required_argument, NULL, O_MAXSEG },
 		{ "spool-budget", required_argument, NULL, O_BUDGET },
 		{ "drain-seconds", required_argument, NULL, O_DRAIN },
+		{ "live-fragment-ms", required_argument, NULL, O_LIVEFRAG },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -151,6 +155,7 @@ parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 	o->loop = -1;
 	o->speed = -1;
 	o->drain_s = MAIN_DRAIN_S_DEFAULT;
+	o->live_frag_ms = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
@@ -179,6 +184,10 @@ parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 			break;
 		case O_DRAIN:
 			if (parse_long(optarg, 0, 3600, &o->drain_s) != 0)
+				goto bad;
+			break;
+		case O_LIVEFRAG:
+			if (parse_long(optarg, 0, 500, &o->live_frag_ms) != 0)
 				goto bad;
 			break;
 		case O_LEVEL:
@@ -218,6 +227,8 @@ apply_opts(const struct opts *o, struct camera_conf *c)
 		c->max_segment_s = c->segment_s + 6;
 	if (o->budget > 0)
 		c->spool_budget = o->budget;
+	if (o->live_frag_ms >= 0)
+		c->live_frag_ms = (uint32_t)o->live_frag_ms;
 	if (c->max_segment_s < c->segment_s) {
 		fprintf(stderr, "sealcam-agent: --max-segment-seconds is below "
 		    "--segment-seconds\n");

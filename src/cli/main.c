@@ -22,6 +22,7 @@ static const struct cli_cmd commands[] = {
 	{ "whoami", cmd_whoami, "show the account and this device's key fingerprint" },
 	{ "camera", cmd_camera, "add, list, share cameras; retention ('camera --help')" },
 	{ "clips", cmd_clips, "list and fetch recordings ('clips --help')" },
+	{ "live", cmd_live, "watch a camera live; 'live history': who watched" },
 };
 
 /*

@@ -421,6 +421,62 @@ httpc_get_stream(struct httpc *c, const char *path, httpc_sink_fn *sink,
 	return status;
 }
 
+/* Pull-style body source of httpc_post_stream. */
+struct httpc_pull {
+	httpc_source_fn *fn;
+	void *cookie;
+	int failed;
+};
+
+static size_t
+callback_read_pull(char *buf, size_t size, size_t nmemb, void *cookie)
+{
+	struct httpc_pull *p = cookie;
+	long n = p->fn(p->cookie, (uint8_t *)buf, size * nmemb);
+
+	if (n < 0) {
+		p->failed = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)n;         /* 0 ends the body */
+}
+
+int
+httpc_post_stream(struct httpc *c, const char *path, const char *ctype,
+    httpc_source_fn *src, void *cookie, json_t **resp)
+{
+	struct httpc_buf b = { .max = HTTPC_JSON_MAX };
+	struct httpc_pull p = { .fn = src, .cookie = cookie };
+	struct curl_slist *hdrs, *t;
+	int status;
+
+	if (resp)
+		*resp = NULL;
+	if (prepare(c, "POST", path, ctype, &hdrs) != 0)
+		return -1;
+	/* No length: libcurl sends the body chunked, each read as it comes. */
+	if ((t = curl_slist_append(hdrs, "Transfer-Encoding: chunked")) == NULL) {
+		curl_slist_free_all(hdrs);
+		return -1;
+	}
+	hdrs = t;
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, callback_read_pull);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, &p);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, callback_write_buf);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	status = perform(c, hdrs);
+	if (p.failed) {
+		snprintf(c->msg, sizeof(c->msg), "upload source failed");
+		status = -1;
+	}
+	if (status > 0 && resp)
+		*resp = parse_json(&b);
+	free(b.p);
+	return status;
+}
+
 int
 httpc_put_buf(struct httpc *c, const char *path, const char *ctype,
     const uint8_t *buf, size_t len, json_t **resp)

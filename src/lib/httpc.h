@@ -78,6 +78,19 @@ int httpc_put_buf(struct httpc *c, const char *path, const char *ctype,
 int httpc_put_fd(struct httpc *c, const char *path, const char *ctype,
     int fd, off_t size, json_t **resp);
 
+/*
+ * Body source for httpc_post_stream: fill up to max bytes of buf; return
+ * how many (0 = end of body), or -1 to abort. It may block until it has
+ * data (the call runs on the caller's thread).
+ */
+typedef long httpc_source_fn(void *cookie, uint8_t *buf, size_t max);
+
+/* POST a body of unknown length, chunked, pulled from src as it is made
+ * (a live stream). Returns the status when the body ended and the server
+ * answered, or -1 (the server closed the connection, src aborted, ...). */
+int httpc_post_stream(struct httpc *c, const char *path, const char *ctype,
+    httpc_source_fn *src, void *cookie, json_t **resp);
+
 /* The "error.code" string of a PROTOCOL.md error body, or "" if none. */
 const char *httpc_error_code(const json_t *resp);
 

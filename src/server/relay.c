@@ -206,6 +206,25 @@ sess_done_locked(struct relay *r, struct sess *s, int broken)
 		sess_unlink_locked(r, s);
 }
 
+static void
+sess_send_start_locked(struct relay *r, struct sess *s)
+{
+	char line[RELAY_CHAN_LINE], sid[2 * RELAY_ID_LEN + 1];
+
+	hex16(s->id, sid);
+	snprintf(line, sizeof(line), "{\"type\":\"start\",\"session\":\"%s\"}", sid);
+	(void)relay_chan_send_locked(r, s->cam, line);
+}
+
+void
+relay_sessions_resend_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN])
+{
+	for (struct sess *s = r->sessions; s != NULL; s = s->next)
+		if (s->st == S_STARTING && !s->has_upload &&
+		    memcmp(s->cam, cam, RELAY_ID_LEN) == 0)	/* check-src: ok (public ids) */
+			sess_send_start_locked(r, s);
+}
+
 /* --- the relay -------------------------------------------------------------- */
 
 struct relay *
@@ -320,8 +339,6 @@ relay_join(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms,
 		    memcmp(s->cam, cam, RELAY_ID_LEN) == 0)	/* check-src: ok (public ids) */
 			break;
 	if (s == NULL) {
-		char line[RELAY_CHAN_LINE], sid[2 * RELAY_ID_LEN + 1];
-
 		if ((s = calloc(1, sizeof(*s))) == NULL) {
 			pthread_mutex_unlock(&r->mu);
 			free(v);
@@ -339,9 +356,7 @@ relay_join(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms,
 		r->sessions = s;
 		r->nsessions++;
 		atomic_fetch_add(&r->started, 1);
-		hex16(s->id, sid);
-		snprintf(line, sizeof(line), "{\"type\":\"start\",\"session\":\"%s\"}", sid);
-		(void)relay_chan_send_locked(r, cam, line);
+		sess_send_start_locked(r, s);
 		*created = 1;
 	}
 	atomic_fetch_add(&s->refs, 1);            /* the viewer's */

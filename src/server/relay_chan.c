@@ -87,6 +87,8 @@ relay_chan_open(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms
 	r->nchans++;
 	/* Something to send at once, so the response head goes out now. */
 	(void)chan_push_locked(ch, "{\"type\":\"hello\"}");
+	/* A session may have asked the previous (dead) connection. */
+	relay_sessions_resend_locked(r, cam);
 	pthread_mutex_unlock(&r->mu);
 	return ch;
 }

@@ -46,6 +46,9 @@ struct relay {
 int relay_chan_send_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN],
     const char *line);
 int relay_chan_connected_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN]);
+/* relay.c, with r->mu held: a channel (re)connected for cam: send it the
+ * "start" of a session still waiting for its agent. */
+void relay_sessions_resend_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN]);
 /* Pings due, with r->mu held. */
 void relay_chan_tick_locked(struct relay *r, int64_t now_ms);
 /* Close every channel (shutdown), with r->mu held. */
