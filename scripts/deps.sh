@@ -17,8 +17,9 @@ CLIP_PKGS="opencv-doc"
 BROWSER_PKGS="nodejs npm chromium"
 # Only for benchmarks (`scripts/deps.sh bench`): peers measured in the same
 # run — nginx (server), OpenCV Haar/HOG via Python (bench/vision.sh),
-# Motion 4.5 (bench/motion.sh).
-BENCH_PKGS="nginx-core python3-opencv opencv-data motion"
+# Motion 4.5 (bench/motion.sh), nginx-rtmp and librtmp (bench/live.sh).
+BENCH_PKGS="nginx-core python3-opencv opencv-data motion libnginx-mod-rtmp
+  librtmp-dev"
 
 missing=""
 want="$BUILD_PKGS $LIB_PKGS $TOOL_PKGS $RTSP_PKGS $CLIP_PKGS $BROWSER_PKGS"
