@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,6 +263,17 @@ http_reply_stream(struct req *rq, unsigned status, const char *ctype,
 	if (hname != NULL)
 		MHD_add_response_header(r, hname, hval);
 	queue(rq, status, r, 0);
+}
+
+void
+http_limit_sndbuf(struct req *rq, int bytes)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	if (ci != NULL)
+		(void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &bytes,
+		    sizeof(bytes));
 }
 
 void

@@ -111,6 +111,10 @@ void http_reply_stream(struct req *rq, unsigned status, const char *ctype,
     const char *hname, const char *hval, http_stream_fn *reader, void *cookie,
     void (*release)(void *cookie));
 
+/* Cap the kernel's send buffer of this request's connection (live
+ * streams: keep the backlog where the relay can see it). */
+void http_limit_sndbuf(struct req *rq, int bytes);
+
 /* Plain text (for /metrics). text is copied. */
 void http_reply_text(struct req *rq, unsigned status, const char *ctype,
     const char *text, size_t len);

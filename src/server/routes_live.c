@@ -20,6 +20,11 @@
 
 /* --- viewers ----------------------------------------------------------------- */
 
+/* What the kernel may hold for a viewer: beyond this the backlog stays in
+ * the relay, where a slow viewer is measured and cut (live_viewer_buffer)
+ * instead of hiding megabytes of stale video in socket buffers. */
+#define LIVE_VIEWER_SNDBUF (256 * 1024)
+
 struct view_state {
 	struct relay_viewer *v;
 	int64_t view_id;
@@ -104,6 +109,7 @@ h_live_get(struct req *rq)
 		return;
 	}
 	(void)relay_viewer_session(st->v, sid);
+	http_limit_sndbuf(rq, LIVE_VIEWER_SNDBUF);
 	auth_hex(sid, RELAY_ID_LEN, sidhex);
 	st->streaming = 1;
 	http_reply_stream(rq, 200, "application/octet-stream", "X-Sealcam-Live-Session",
