@@ -48,6 +48,8 @@ static const char live_usage[] =
     "  -o, --output FILE     write the video here ('-' = standard output)\n"
     "  -d, --duration S      stop after S seconds of video (default: until\n"
     "                        the camera ends the session or Ctrl-C)\n"
+    "  -s, --stats           at the end, how far behind the camera the video\n"
+    "                        was (capture to written, p50/p99)\n"
     "\n"
     "'live history' lists who watched the camera live, when and for how long\n"
     "(the owner only).\n";
@@ -64,6 +66,9 @@ struct watch {
 	int done;                 /* duration reached */
 	int ended;                /* END seen */
 	uint64_t fragments;
+	int stats;                /* --stats: how far behind the camera we are */
+	int64_t *lag;             /* ms from capture to written, per fragment */
+	size_t nlag, caplag;
 };
 
 static int64_t
@@ -101,7 +106,39 @@ callback_event(void *cookie, const struct live_event *ev)
 	}
 	if (fwrite(ev->pt, 1, ev->ptlen, w->out) != ev->ptlen || fflush(w->out) != 0)
 		return -1;
+	if (w->stats && ev->type == LIVE_REC_FRAG) {
+		if (w->nlag == w->caplag) {
+			int64_t *n = realloc(w->lag, (w->caplag ? w->caplag * 2 : 256) *
+			    sizeof(*n));
+			if (n == NULL)
+				return -1;
+			w->lag = n;
+			w->caplag = w->caplag ? w->caplag * 2 : 256;
+		}
+		w->lag[w->nlag++] = now_ms(0) - (int64_t)ev->time_ms;
+	}
 	return 0;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* --stats: capture (the camera's clock at its first frame) to written. */
+static void
+print_stats(struct watch *w)
+{
+	if (!w->stats || w->nlag == 0)
+		return;
+	qsort(w->lag, w->nlag, sizeof(*w->lag), cmp_i64);
+	fprintf(stderr, "sealcam live: behind the camera (capture of a fragment's "
+	    "first frame to written): p50 %lld ms, p99 %lld ms, max %lld ms over "
+	    "%zu fragments\n", (long long)w->lag[w->nlag / 2],
+	    (long long)w->lag[w->nlag * 99 / 100], (long long)w->lag[w->nlag - 1],
+	    w->nlag);
 }
 
 static int
@@ -203,9 +240,11 @@ cmd_live(struct cli *cli, int argc, char **argv)
 		{ "camera", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *camera = NULL, *output = NULL;
+	int stats = 0;
 	double dur = 0;
 	char path[160];
 	struct acct me;
@@ -221,10 +260,11 @@ cmd_live(struct cli *cli, int argc, char **argv)
 		return live_history(cli, argc - 1, argv + 1);
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":c:o:d:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:o:d:sh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': camera = optarg; break;
 		case 'o': output = optarg; break;
+		case 's': stats = 1; break;
 		case 'd':
 			dur = strtod(optarg, &end);
 			if (*end != '\0' || !(dur > 0) || dur > 86400)
@@ -244,6 +284,7 @@ cmd_live(struct cli *cli, int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	w.cli = cli;
 	w.duration_ms = (int64_t)(dur * 1000);
+	w.stats = stats;
 	if (acct_load(cli, &me) != 0)
 		goto out;
 	have_acct = 1;
@@ -275,6 +316,7 @@ cmd_live(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "sealcam live: %llu fragment%s from %s%s\n",
 		    (unsigned long long)w.fragments, w.fragments == 1 ? "" : "s",
 		    cams_str(cam, "name"), w.done ? "" : " (the camera ended the session)");
+		print_stats(&w);
 		rc = CLI_EXIT_OK;
 	} else if (w.stale) {
 		cli_err(cli, "refused: the stream's footage is more than %d s old "
@@ -294,6 +336,7 @@ out:
 	if (w.out != NULL && w.out != stdout && fclose(w.out) != 0 && rc == CLI_EXIT_OK)
 		rc = cli_err(cli, "cannot write '%s'", output);
 	live_reader_free(w.rd);
+	free(w.lag);
 	json_decref(err);
 	json_decref(cams);
 	if (have_acct)
