@@ -349,7 +349,8 @@ bench_relay(char **a)
 {
 	const char *url = a[0], *camdir = a[1], *camtok = a[2], *vtok = a[3],
 	    *camid = a[4], *boxhex = a[5], *flv = a[6];
-	int nview = atoi(a[7]), seconds = atoi(a[8]), pid = atoi(a[9]);
+	int nview = (int)strtol(a[7], NULL, 10), seconds = (int)strtol(a[8], NULL, 10);
+	int pid = (int)strtol(a[9], NULL, 10);
 	uint8_t sk[64], box[32], head[LIVE_HEAD_MAX], sid[16], buf[4096];
 	char path[256], req[512], skpath[4096], sidhex[33];
 	struct viewer *vs = calloc((size_t)nview, sizeof(*vs));
@@ -361,7 +362,7 @@ bench_relay(char **a)
 	double c0 = 0, c1;
 	struct live_params p;
 
-	port = atoi(strrchr(url, ':') + 1);
+	port = (int)strtol(strrchr(url, ':') + 1, NULL, 10);
 	snprintf(skpath, sizeof(skpath), "%s/cam.sk", camdir);
 	if (load_hex(skpath, sk, 64) != 0 || sodium_hex2bin(box, 32, boxhex, 64,
 	    NULL, NULL, NULL) != 0 || (tags = flv_read_video(flv, &ntags)) == NULL ||

@@ -138,12 +138,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	url = argv[1];
-	n = atoi(argv[3]);
-	seconds = atoi(argv[4]);
+	n = (int)strtol(argv[3], NULL, 10);
+	seconds = (int)strtol(argv[4], NULL, 10);
 	npids = argc - 5;
 	pids = calloc((size_t)npids, sizeof(*pids));
 	for (int i = 0; i < npids; i++)
-		pids[i] = atoi(argv[5 + i]);
+		pids[i] = (int)strtol(argv[5 + i], NULL, 10);
 	if ((tags = flv_read_video(argv[2], &ntags)) == NULL || ntags < 2 ||
 	    !tags[0].seq_header)
 		return 2;
