@@ -22,11 +22,11 @@ T=$(tmp_dir)
 start_sealcamd "$T/s" --log-level warn || exit 1
 agent_owner "$T" g2g@example.com || exit 1
 agent_clip "$T/clip.mp4" 8 1280x720 25 || exit 1
-agent_pair "$T" "Bench" "$T/clip.mp4" --loop --live-fragment-ms 500 --log-level warn || exit 1
+agent_pair "$T" "Bench" "$T/clip.mp4" --loop --live-fragment-ms 500 || exit 1
 for frag in 500 200 0; do
 	if [ "$frag" != 500 ]; then
 		stop_pid "$AGENT_PID"
-		agent_run "$T" --loop --live-fragment-ms "$frag" --log-level warn
+		agent_run "$T" --loop --live-fragment-ms "$frag"
 		sleep 3
 	fi
 	printf 'fragment_ms=%s  ' "$frag"
