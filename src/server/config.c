@@ -44,6 +44,10 @@ static const struct config_key {
 	{ "live_max", CT_MS, S(live_max_ms), 7ull * 86400000, "hard limit of one live session" },
 	{ "live_start_timeout", CT_MS, S(live_start_timeout_ms), 600000, "the agent must start a requested live stream within this" },
 	{ "live_viewer_buffer", CT_SIZE, S(live_viewer_buffer), 1u << 30, "bytes a live viewer may fall behind before it is cut off" },
+	{ "tlog_dir", CT_STR, S(tlog_dir), 0, "transparency log directory (default DATA_DIR/log)" },
+	{ "tlog_origin", CT_STR, S(tlog_origin), 0, "name of the log (checkpoint origin), used when its key is made" },
+	{ "tlog_interval", CT_MS, S(tlog_interval_ms), 1000, "longest a log entry waits for its batch (<= 1s)" },
+	{ "tlog_threads", CT_UINT, S(tlog_threads), 1024, "requests that may wait for a log append at once" },
 #undef S
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -74,6 +78,9 @@ config_defaults(struct config *c)
 	c->live_max_ms = 3600 * 1000;
 	c->live_start_timeout_ms = 15000;
 	c->live_viewer_buffer = 8u << 20;
+	snprintf(c->tlog_origin, sizeof(c->tlog_origin), "sealcam.local/log");
+	c->tlog_interval_ms = 100;
+	c->tlog_threads = 32;
 }
 
 /* Parse a decimal integer with an optional unit suffix from units[]. */
@@ -152,7 +159,10 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 		if (isdigit((unsigned char)value[strlen(value) - 1]))
 			n *= 1000;
 		if (n == 0 || n > k->max) {
-			snprintf(err, errlen, "%s: must be between 1ms and %" PRIu64 "d", key, k->max / 86400000);
+			if (k->max < 86400000)
+				snprintf(err, errlen, "%s: must be between 1ms and %" PRIu64 "ms", key, k->max);
+			else
+				snprintf(err, errlen, "%s: must be between 1ms and %" PRIu64 "d", key, k->max / 86400000);
 			return -1;
 		}
 		*(int64_t *)(void *)field = (int64_t)n;

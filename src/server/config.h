@@ -37,6 +37,10 @@ struct config {
 	int64_t live_max_ms;      /* hard limit of one live session */
 	int64_t live_start_timeout_ms; /* the agent must start streaming by then */
 	uint64_t live_viewer_buffer; /* bytes a live viewer may fall behind */
+	char tlog_dir[CONFIG_PATH_MAX]; /* transparency log tiles ("" = data_dir/log) */
+	char tlog_origin[256];    /* checkpoint origin / key name of a new log key */
+	int64_t tlog_interval_ms; /* longest wait before a log batch is cut */
+	unsigned tlog_threads;    /* requests that may wait for log appends at once */
 };
 
 /* Fill c with the defaults. */

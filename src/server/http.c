@@ -276,6 +276,45 @@ http_limit_sndbuf(struct req *rq, int bytes)
 		    sizeof(bytes));
 }
 
+static void
+public_headers(struct MHD_Response *r, const char *ctype, const char *cache)
+{
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "Cache-Control", cache);
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+void
+http_reply_public_fd(struct req *rq, unsigned status, int fd, uint64_t size,
+    const char *ctype, const char *cache)
+{
+	struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+
+	if (r == NULL) {
+		close(fd);
+		http_error(rq, 500, "internal", "cannot send the file");
+		return;
+	}
+	public_headers(r, ctype, cache);
+	queue(rq, status, r, size);
+}
+
+void
+http_reply_public(struct req *rq, unsigned status, const char *ctype,
+    const char *cache, const void *buf, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf,
+	    MHD_RESPMEM_MUST_COPY);
+
+	if (r == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	public_headers(r, ctype, cache);
+	queue(rq, status, r, len);
+}
+
 void
 http_reply_text(struct req *rq, unsigned status, const char *ctype,
     const char *text, size_t len)
@@ -792,6 +831,7 @@ http_stop(struct http *h, unsigned grace_s)
 	 * commits still running finish (they resume their requests). */
 	wait_wake_all(h->srv->waits);
 	relay_shutdown(h->srv->relay);
+	workq_stop(h->srv->logjobs);
 	workq_stop(h->srv->commits);
 	MHD_stop_daemon(h->d);
 	free(h);

@@ -115,6 +115,17 @@ void http_reply_stream(struct req *rq, unsigned status, const char *ctype,
  * streams: keep the backlog where the relay can see it). */
 void http_limit_sndbuf(struct req *rq, int bytes);
 
+/*
+ * Public, cacheable answers (the transparency log, C2SP tlog-tiles): the
+ * given Cache-Control, and CORS open to any origin (anyone may audit the
+ * log from a browser). http_reply_public_fd takes fd (closed after
+ * sending); http_reply_public copies buf.
+ */
+void http_reply_public_fd(struct req *rq, unsigned status, int fd,
+    uint64_t size, const char *ctype, const char *cache);
+void http_reply_public(struct req *rq, unsigned status, const char *ctype,
+    const char *cache, const void *buf, size_t len);
+
 /* Plain text (for /metrics). text is copied. */
 void http_reply_text(struct req *rq, unsigned status, const char *ctype,
     const char *text, size_t len);

@@ -28,6 +28,8 @@
 #include "server.h"
 #include "store.h"
 #include "sweeper.h"
+#include "tlog_note.h"
+#include "tlogsrv.h"
 #include "wait.h"
 #include "workq.h"
 
@@ -39,6 +41,8 @@ usage(FILE *f)
 	    "       sealcamd routes                               print the route table (JSON)\n"
 	    "       sealcamd admin set-role EMAIL user|staff [--data-dir DIR]\n"
 	    "                                                     operator tool (not over HTTP)\n"
+	    "       sealcamd log-key [--data-dir DIR]             print the log's verifier key\n"
+	    "                                                     (made if there is none yet)\n"
 	    "       sealcamd --print-config [...]                 show effective settings\n"
 	    "\n"
 	    "The server stores only ciphertext: sealed segments, keyrings and vault\n"
@@ -46,7 +50,8 @@ usage(FILE *f)
 	    "(`key = value` lines), then flags; every key is also a flag:\n\n");
 	config_usage(f);
 	fprintf(f,
-	    "\nData directory: DIR/sealcamd.db (SQLite, WAL), DIR/blobs/ (sealed objects).\n"
+	    "\nData directory: DIR/sealcamd.db (SQLite, WAL), DIR/blobs/ (sealed objects),\n"
+	    "DIR/log/ (the transparency log's tiles), DIR/log.key (its signing key, 0600).\n"
 	    "Signals: SIGTERM/SIGINT stop accepting, finish in-flight requests, exit.\n");
 }
 
@@ -148,6 +153,31 @@ cmd_admin(struct config *cfg, int argc, char **argv)
 	return r == STORE_OK ? 0 : 1;
 }
 
+/*
+ * `sealcamd log-key`: the verifier key clients pin (sealcam --log-key, or
+ * compare with the fingerprint they show). Makes the key on a new data dir
+ * so an operator can publish it before the first start.
+ */
+static int
+cmd_log_key(struct config *cfg, int argc, char **argv)
+{
+	struct tlog_signer *s;
+	char vkey[TLOG_VKEY_MAX];
+	int pc = 0;
+
+	if (parse_args(cfg, argc - 1, argv + 1, &pc) != 0)
+		return 2;
+	if ((s = tlogsrv_key_load(cfg->data_dir, cfg->tlog_origin)) == NULL)
+		return 1;
+	if (tlog_signer_vkey(s, vkey, sizeof(vkey)) != 0) {
+		tlog_signer_free(s);
+		return 1;
+	}
+	tlog_signer_free(s);
+	printf("%s\n", vkey);
+	return 0;
+}
+
 /* Write the bound port atomically (tests and scripts poll for the file). */
 static int
 write_port_file(const char *path, unsigned port)
@@ -190,6 +220,8 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "admin") == 0)
 		return cmd_admin(&cfg, argc, argv);
+	if (argc > 1 && strcmp(argv[1], "log-key") == 0)
+		return cmd_log_key(&cfg, argc, argv);
 	if (parse_args(&cfg, argc, argv, &print_config) != 0)
 		return 2;
 	if (print_config) {
@@ -236,10 +268,17 @@ main(int argc, char **argv)
 		    .viewer_buffer = cfg.live_viewer_buffer, .ping_ms = 15000 };
 		srv.relay = relay_new(&rc);
 	}
+	srv.logjobs = workq_new(cfg.tlog_threads);
 	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
 	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL ||
-	    srv.relay == NULL)
+	    srv.relay == NULL || srv.logjobs == NULL)
 		goto out;
+	{
+		struct tlogsrv_opts lo = { .data_dir = cfg.data_dir, .log_dir = cfg.tlog_dir,
+		    .origin = cfg.tlog_origin, .interval_ms = (unsigned)cfg.tlog_interval_ms };
+		if ((srv.tlog = tlogsrv_open(&lo, srv.store)) == NULL)
+			goto out;
+	}
 
 	/* Run. */
 	if ((http = http_start(&srv)) == NULL)
@@ -261,10 +300,12 @@ out:
 	/* Tear down in reverse. */
 	atomic_store(&srv.stopping, 1);
 	sweeper_stop(srv.sweeper);
-	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits too */
+	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits, logjobs too */
+	workq_free(srv.logjobs);
 	workq_free(srv.commits);
 	rowbatch_free(srv.rows);
 	relay_free(srv.relay);
+	tlogsrv_free(srv.tlog);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
 	ratelimit_free(srv.login_addr);

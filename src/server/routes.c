@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "tlog.h"
 
 #define STREAM(fn) fn, fn##_begin, fn##_data
 
@@ -43,6 +44,13 @@ static const struct route routes[] = {
 	{ "GET",    "/v1/cameras/{cam}/live/history",          ACCESS_OWNER,   BODY_NONE,   h_live_history },
 	{ "GET",    "/v1/camera/live/commands",                ACCESS_CAMERA,  BODY_NONE,   h_live_commands },
 	{ "POST",   "/v1/camera/live/{session}",               ACCESS_CAMERA,  BODY_LIVE,   STREAM(h_live_put) },
+	/* The transparency log (routes_log.c): C2SP tlog-tiles under /v1/log. */
+	{ "GET",    "/v1/log/checkpoint",                      ACCESS_PUBLIC,  BODY_NONE,   h_log_checkpoint },
+	{ "GET",    "/v1/log/key",                             ACCESS_PUBLIC,  BODY_NONE,   h_log_key },
+	{ "GET",    "/v1/log/tile/{tile}",                     ACCESS_PUBLIC,  BODY_NONE,   h_log_tile },
+	{ "GET",    "/v1/log/proof",                           ACCESS_PUBLIC,  BODY_NONE,   h_log_proof },
+	{ "GET",    "/v1/log/consistency",                     ACCESS_PUBLIC,  BODY_NONE,   h_log_consistency },
+	{ "GET",    "/v1/me/log",                              ACCESS_USER,    BODY_NONE,   h_me_log },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -162,6 +170,22 @@ path_matches(const char *pattern, const char *path, struct route_params *p)
 		const char *ae = strchrnul(a + 1, '/'), *be = strchrnul(b + 1, '/');
 		size_t al = (size_t)(ae - a - 1), bl = (size_t)(be - b - 1);
 
+		if (al == 6 && memcmp(a + 1, "{tile}", 6) == 0 && *ae == '\0') {
+			/* The rest of the path: "tile/" + it must be the one
+			 * spelling of a C2SP tile or bundle path. */
+			char full[TLOG_PATH_MAX + 8];
+			int level;
+			uint64_t index;
+			unsigned width;
+			size_t rest = strlen(b + 1);
+
+			if (rest == 0 || rest + 5 >= sizeof(p->tile) ||
+			    snprintf(full, sizeof(full), "tile/%s", b + 1) >= (int)sizeof(full) ||
+			    tlog_tile_path_parse(full, &level, &index, &width) != 0)
+				return 0;
+			memcpy(p->tile, full, strlen(full) + 1);
+			return 1;
+		}
 		if (al > 0 && a[1] == '{') {
 			if (param(a + 1, al, b + 1, bl, p) != 0)
 				return 0;

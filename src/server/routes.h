@@ -44,7 +44,8 @@ typedef int route_data_fn(struct req *rq, const uint8_t *buf, size_t len);
 
 struct route {
 	const char *method;
-	const char *path;         /* literal segments and {cam} {kind} {seq} {pairing_id} */
+	const char *path;         /* literal segments and {cam} {kind} {seq} {pairing_id};
+	                           * {tile} (last) takes the rest of the path */
 	enum access access;
 	enum body body;
 	route_fn *handler;        /* answers once the body is complete */
@@ -59,6 +60,7 @@ struct route_params {
 	int kind;                 /* {kind}: 1 segment, 2 event, 3 thumbnail */
 	uint64_t seq;             /* {seq}: decimal, < 2^63 */
 	uint8_t session[16];      /* {session}: 32 lowercase hex */
+	char tile[64];            /* {tile}: the rest of the path, "tile/" + it a C2SP tile path */
 };
 
 enum route_match { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
@@ -92,6 +94,8 @@ route_fn h_pairing_create, h_pairing_get, h_pairing_register;
 route_fn h_cameras, h_camera_get, h_camera_delete, h_keyring_put, h_keyring_get,
     h_retention_put, h_camera_keyring_poll;
 route_fn h_objects_list, h_object_get, h_object_put;
+route_fn h_log_checkpoint, h_log_key, h_log_tile, h_log_proof, h_log_consistency,
+    h_me_log;
 route_begin_fn h_object_put_begin;
 route_data_fn h_object_put_data;
 route_fn h_live_get, h_live_history, h_live_commands, h_live_put;

@@ -13,6 +13,7 @@
 #include "ratelimit.h"
 #include "server.h"
 #include "store.h"
+#include "tlogsrv.h"
 #include "vault.h"
 
 /* The published vault keys and the account fingerprint users compare out
@@ -184,29 +185,73 @@ h_me(struct req *rq)
 	    "vault", vault_json(&a)));
 }
 
+/* A vault publication waiting for its log entry (tlogsrv_defer). */
+struct vault_put {
+	uint8_t box_pk[STORE_PK_LEN], sign_pk[STORE_PK_LEN];
+	uint8_t backup[STORE_BACKUP_MAX];
+	size_t len;
+	int log;                  /* new keys: log them first */
+	int done;
+	unsigned status;          /* 204, 500 or 503 */
+};
+
+static void
+vault_put_free(struct req *rq)
+{
+	free(rq->state);
+	rq->state = NULL;
+}
+
+/* On a log worker: the keys into the log (durable), then published. */
+static void
+job_vault(struct req *rq)
+{
+	struct vault_put *v = rq->state;
+
+	v->done = 1;
+	v->status = 503;
+	if (v->log && tlogsrv_log_vault(rq->srv->tlog, rq->who.account_id, v->sign_pk,
+	    v->box_pk, NULL) != 0)
+		return;
+	v->status = store_vault_put(rq->srv->store, rq->who.account_id, v->box_pk,
+	    v->sign_pk, v->backup, v->len) == STORE_OK ? 204 : 500;
+}
+
 void
 h_vault_put(struct req *rq)
 {
-	uint8_t box_pk[STORE_PK_LEN], sign_pk[STORE_PK_LEN];
-	uint8_t *backup;
-	size_t len = 0;
+	struct vault_put *v = rq->state;
+	struct store_account a;
 
-	if ((backup = malloc(STORE_BACKUP_MAX)) == NULL) {
+	if (v != NULL && v->done) {             /* resumed */
+		if (v->status == 204)
+			http_reply_empty(rq, 204);
+		else if (v->status == 503)
+			http_error(rq, 503, "internal", "the transparency log cannot take the"
+			    " keys now; nothing was published");
+		else
+			http_error(rq, 500, "internal", "store unavailable");
+		return;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
 		http_error(rq, 500, "internal", "out of memory");
 		return;
 	}
-	if (jv_hex(rq, rq->json, "box_pk", box_pk, sizeof(box_pk)) != 0 ||
-	    jv_hex(rq, rq->json, "sign_pk", sign_pk, sizeof(sign_pk)) != 0 ||
-	    jv_base64(rq, rq->json, "backup", backup, STORE_BACKUP_MAX, &len) != 0)
-		goto out;
-	if (store_vault_put(rq->srv->store, rq->who.account_id, box_pk, sign_pk,
-	    backup, len) != STORE_OK) {
+	rq->state = v;
+	rq->state_free = vault_put_free;
+	if (jv_hex(rq, rq->json, "box_pk", v->box_pk, sizeof(v->box_pk)) != 0 ||
+	    jv_hex(rq, rq->json, "sign_pk", v->sign_pk, sizeof(v->sign_pk)) != 0 ||
+	    jv_base64(rq, rq->json, "backup", v->backup, STORE_BACKUP_MAX, &v->len) != 0)
+		return;
+	if (store_account_get(rq->srv->store, rq->who.account_id, &a) != STORE_OK) {
 		http_error(rq, 500, "internal", "store unavailable");
-		goto out;
+		return;
 	}
-	http_reply_empty(rq, 204);
-out:
-	free(backup);
+	/* Keys the account already published (a new backup of the same keys,
+	 * a retried signup) were logged before they were stored. */
+	v->log = !a.has_vault || sodium_memcmp(a.box_pk, v->box_pk, STORE_PK_LEN) != 0 ||
+	    sodium_memcmp(a.sign_pk, v->sign_pk, STORE_PK_LEN) != 0;
+	tlogsrv_defer(rq->srv->tlog, rq, job_vault);
 }
 
 void

@@ -19,6 +19,8 @@
 #include "server.h"
 #include "store.h"
 #include "sweeper.h"
+#include "tlog_store.h"
+#include "tlogsrv.h"
 #include "wait.h"
 
 #define PAIRINGS_PENDING_MAX 20
@@ -260,6 +262,80 @@ recipient(const struct keyring *kr, const uint8_t box_pk[32])
 	return 0;
 }
 
+/* A keyring publication waiting for its log entry (tlogsrv_defer). */
+struct kr_put {
+	uint8_t owner[STORE_ID_LEN];
+	uint8_t cam[STORE_ID_LEN];
+	uint32_t epoch;
+	uint8_t *buf;
+	size_t len;
+	uint8_t (*members)[STORE_ID_LEN];
+	size_t nm;
+	int done;
+	unsigned status;          /* the answer: 204, or an error below */
+	const char *code, *msg;
+};
+
+static void
+kr_put_free(struct req *rq)
+{
+	struct kr_put *k = rq->state;
+
+	if (k != NULL) {
+		free(k->members);
+		free(k->buf);
+		free(k);
+	}
+	rq->state = NULL;
+}
+
+/* On a log worker: log first (durable), then make it the camera's keyring.
+ * An agent accepts only logged keyrings, and a crash between the two
+ * leaves a logged keyring that was never in force -- harmless -- never a
+ * keyring in force that is not in the log. */
+static void
+job_keyring(struct req *rq)
+{
+	struct server *srv = rq->srv;
+	struct kr_put *k = rq->state;
+	struct store_camera cam;
+	int r;
+
+	k->done = 1;
+	k->status = 500;
+	k->code = "internal";
+	k->msg = "store unavailable";
+	/* Another publication may have won meanwhile: do not log a loser. */
+	if (store_camera_get(srv->store, k->cam, &cam) != STORE_OK)
+		return;
+	if (cam.keyring_epoch >= k->epoch) {
+		k->status = 409;
+		k->code = "epoch_not_greater";
+		k->msg = "a newer keyring was published meanwhile";
+		return;
+	}
+	if (tlogsrv_log_keyring(srv->tlog, k->owner, k->cam, k->epoch, k->buf, k->len,
+	    NULL) != 0) {
+		k->status = 503;
+		k->msg = "the transparency log cannot take the keyring now; nothing was published";
+		return;
+	}
+	r = store_keyring_put(srv->store, k->cam, k->epoch, k->buf, k->len,
+	    (const uint8_t (*)[STORE_ID_LEN])k->members, k->nm, http_now_ms());
+	if (r == STORE_CONFLICT) {
+		k->status = 409;
+		k->code = "epoch_not_greater";
+		k->msg = "a newer keyring was published meanwhile";
+		return;
+	}
+	if (r != STORE_OK)
+		return;
+	/* Agents long-polling for this camera hear of it now. */
+	wait_notify(srv->waits, k->cam);
+	log_info("camera", "action=keyring epoch=%u members=%zu", k->epoch, k->nm);
+	k->status = 204;
+}
+
 void
 h_keyring_put(struct req *rq)
 {
@@ -267,45 +343,57 @@ h_keyring_put(struct req *rq)
 	struct store_account owner, m;
 	struct store_camera cam;
 	struct keyring kr;
-	uint8_t (*members)[STORE_ID_LEN] = NULL;
-	uint8_t *buf = NULL;
+	struct kr_put *k = rq->state;
 	const json_t *jm, *v;
-	size_t len = 0, nm = 0, i;
+	size_t i;
 	int r;
 
-	if ((buf = malloc(KEYRING_MAX_BYTES)) == NULL ||
-	    (members = calloc(STORE_MEMBERS_MAX, STORE_ID_LEN)) == NULL) {
-		http_error(rq, 500, "internal", "out of memory");
-		goto out;
+	if (k != NULL && k->done) {             /* resumed: the log has answered */
+		if (k->status == 204)
+			http_reply_empty(rq, 204);
+		else
+			http_error(rq, k->status, k->code, "%s", k->msg);
+		return;
 	}
-	if (jv_base64(rq, rq->json, "keyring", buf, KEYRING_MAX_BYTES, &len) != 0)
-		goto out;
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	rq->state = k;
+	rq->state_free = kr_put_free;
+	if ((k->buf = malloc(KEYRING_MAX_BYTES)) == NULL ||
+	    (k->members = calloc(STORE_MEMBERS_MAX, STORE_ID_LEN)) == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	if (jv_base64(rq, rq->json, "keyring", k->buf, KEYRING_MAX_BYTES, &k->len) != 0)
+		return;
 	jm = json_object_get(rq->json, "members");
 	if (jm != NULL && (!json_is_array(jm) || json_array_size(jm) > STORE_MEMBERS_MAX)) {
 		http_error(rq, 400, "bad_request", "field 'members': an array of at most %d"
 		    " account ids", STORE_MEMBERS_MAX);
-		goto out;
+		return;
 	}
 	if (store_camera_get(srv->store, rq->params.cam, &cam) != STORE_OK ||
 	    store_account_get(srv->store, rq->who.account_id, &owner) != STORE_OK) {
 		http_error(rq, 500, "internal", "store unavailable");
-		goto out;
+		return;
 	}
 	if (!owner.has_vault) {
 		http_error(rq, 400, "bad_keyring", "publish your vault keys first (PUT /v1/me/vault)");
-		goto out;
+		return;
 	}
 	/* Signed by the owner's published key, for this camera, newer. */
-	r = keyring_verify(buf, len, owner.sign_pk, cam.id,
+	r = keyring_verify(k->buf, k->len, owner.sign_pk, cam.id,
 	    cam.keyring_epoch > UINT32_MAX ? UINT32_MAX : (uint32_t)cam.keyring_epoch, &kr);
 	if (r == KEYRING_EEPOCH) {
 		http_error(rq, 409, "epoch_not_greater", "keyring epoch must be greater than %llu",
 		    (unsigned long long)cam.keyring_epoch);
-		goto out;
+		return;
 	}
 	if (r != KEYRING_OK) {
 		http_error(rq, 400, "bad_keyring", "%s", keyring_strerror(r));
-		goto out;
+		return;
 	}
 	/* Members: accounts whose published box key the keyring names. */
 	json_array_foreach(jm, i, v) {
@@ -316,12 +404,12 @@ h_keyring_put(struct req *rq)
 		if (s == NULL || strlen(s) != 2 * STORE_ID_LEN ||
 		    sodium_hex2bin(id, sizeof(id), s, strlen(s), NULL, NULL, NULL) != 0) {
 			http_error(rq, 400, "bad_request", "field 'members': expected 32-hex account ids");
-			goto out;
+			return;
 		}
 		auth_hex(id, sizeof(id), hex);
 		if (strcmp(hex, s) != 0) {
 			http_error(rq, 400, "bad_request", "field 'members': lowercase hex only");
-			goto out;
+			return;
 		}
 		if (sodium_memcmp(id, owner.id, STORE_ID_LEN) == 0)
 			continue;     /* the owner is not a member of their own camera */
@@ -330,31 +418,19 @@ h_keyring_put(struct req *rq)
 		    m.role != STORE_ROLE_USER || !recipient(&kr, m.box_pk)))) {
 			http_error(rq, 400, "bad_keyring", "member %s has no published key in this"
 			    " keyring", s);
-			goto out;
+			return;
 		}
 		if (r != STORE_OK) {
 			http_error(rq, 500, "internal", "store unavailable");
-			goto out;
+			return;
 		}
-		memcpy(members[nm++], id, STORE_ID_LEN);
+		memcpy(k->members[k->nm++], id, STORE_ID_LEN);
 	}
-	r = store_keyring_put(srv->store, cam.id, kr.epoch, buf, len,
-	    (const uint8_t (*)[STORE_ID_LEN])members, nm, http_now_ms());
-	if (r == STORE_CONFLICT) {
-		http_error(rq, 409, "epoch_not_greater", "a newer keyring was published meanwhile");
-		goto out;
-	}
-	if (r != STORE_OK) {
-		http_error(rq, 500, "internal", "store unavailable");
-		goto out;
-	}
-	/* Agents long-polling for this camera hear of it now. */
-	wait_notify(srv->waits, cam.id);
-	log_info("camera", "action=keyring epoch=%u members=%zu", kr.epoch, nm);
-	http_reply_empty(rq, 204);
-out:
-	free(members);
-	free(buf);
+	/* Into the log (durable) before it is published: off this thread. */
+	memcpy(k->owner, owner.id, STORE_ID_LEN);
+	memcpy(k->cam, cam.id, STORE_ID_LEN);
+	k->epoch = kr.epoch;
+	tlogsrv_defer(srv->tlog, rq, job_keyring);
 }
 
 static int
@@ -364,27 +440,72 @@ callback_keyring(void *cookie, uint64_t epoch, const uint8_t *kr, size_t len)
 	    (json_int_t)epoch, "keyring", jv_b64str(kr, len)));
 }
 
-/* Answer the camera's current keyring: 200 {"epoch", "keyring"}. */
+/*
+ * The log receipt of a keyring (PROTOCOL.md "Log receipts"), or NULL if it
+ * is not in the log. With ?log_size=M (the last tree size the caller saw),
+ * also a consistency proof from M to the receipt's checkpoint ("consistency":
+ * null when M is beyond it: the caller must refuse).
+ */
+static json_t *
+keyring_log_json(struct req *rq, const struct store_camera *c, uint64_t epoch,
+    const uint8_t *buf, size_t len)
+{
+	struct tlogsrv_receipt *rc = malloc(sizeof(*rc));
+	struct tlog_proof cp;
+	const char *ls = http_query(rq, "log_size");
+	json_t *o = NULL;
+	int64_t m = 0;
+
+	if (rc == NULL || tlogsrv_keyring_receipt(rq->srv->tlog, c->owner, c->id, epoch,
+	    buf, len, rc) != 1)
+		goto out;
+	o = tlogsrv_receipt_json(rc);
+	if (o != NULL && ls != NULL) {
+		char *end;
+		m = strtoll(ls, &end, 10);
+		if (*ls == '\0' || *end != '\0' || m < 0)
+			m = -1;
+		if (m > 0 && (uint64_t)m <= rc->size &&
+		    tlog_store_prove_consistency(tlogsrv_store(rq->srv->tlog),
+		    (uint64_t)m, rc->size, &cp) == 0)
+			json_object_set_new(o, "consistency", tlogsrv_proof_json(&cp));
+		else if (m != 0)
+			json_object_set_new(o, "consistency", json_null());
+	}
+out:
+	free(rc);
+	return o;
+}
+
+/* Answer the camera's current keyring: 200 {"epoch", "keyring", "log"}. */
 static void
-reply_keyring(struct req *rq, const uint8_t cam[STORE_ID_LEN])
+reply_keyring(struct req *rq, const struct store_camera *c)
 {
 	uint8_t *buf = malloc(KEYRING_MAX_BYTES);
 	uint64_t epoch = 0;
 	size_t len = 0;
+	json_t *o, *lg;
 	int r;
 
 	if (buf == NULL) {
 		http_error(rq, 500, "internal", "out of memory");
 		return;
 	}
-	r = store_keyring_get(rq->srv->store, cam, 0, &epoch, buf, KEYRING_MAX_BYTES, &len);
+	r = store_keyring_get(rq->srv->store, c->id, 0, &epoch, buf, KEYRING_MAX_BYTES, &len);
 	if (r == STORE_NOTFOUND)
 		http_error(rq, 404, "not_found", "no keyring published yet");
 	else if (r != STORE_OK)
 		http_error(rq, 500, "internal", "store unavailable");
-	else
-		http_reply_json(rq, 200, json_pack("{s:I, s:o}", "epoch", (json_int_t)epoch,
-		    "keyring", jv_b64str(buf, len)));
+	else {
+		o = json_pack("{s:I, s:o}", "epoch", (json_int_t)epoch,
+		    "keyring", jv_b64str(buf, len));
+		lg = keyring_log_json(rq, c, epoch, buf, len);
+		if (o != NULL)
+			json_object_set_new(o, "log", lg ? lg : json_null());
+		else
+			json_decref(lg);
+		http_reply_json(rq, 200, o);
+	}
 	free(buf);
 }
 
@@ -395,7 +516,12 @@ h_keyring_get(struct req *rq)
 	json_t *arr;
 
 	if (all == NULL || strcmp(all, "1") != 0) {
-		reply_keyring(rq, rq->params.cam);
+		struct store_camera c;
+		if (store_camera_get(rq->srv->store, rq->params.cam, &c) != STORE_OK) {
+			http_error(rq, 404, "not_found", "no such resource");
+			return;
+		}
+		reply_keyring(rq, &c);
 		return;
 	}
 	if ((arr = json_array()) == NULL ||
@@ -433,7 +559,7 @@ h_camera_keyring_poll(struct req *rq)
 			return;
 		}
 		if (c.keyring_epoch > (uint64_t)after) {
-			reply_keyring(rq, c.id);
+			reply_keyring(rq, &c);
 			return;
 		}
 		if (atomic_load(&srv->stopping) || http_now_ms() >= rq->wdeadline_ms) {

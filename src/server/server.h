@@ -18,6 +18,7 @@ struct sweeper;
 struct workq;
 struct rowbatch;
 struct relay;
+struct tlogsrv;
 
 struct server {
 	const struct config *cfg;
@@ -31,6 +32,8 @@ struct server {
 	struct workq *commits;           /* uploads' durable commits (fsync...) */
 	struct rowbatch *rows;           /* group commit of their metadata rows */
 	struct relay *relay;             /* live sessions */
+	struct tlogsrv *tlog;            /* the transparency log (tlogsrv.c) */
+	struct workq *logjobs;           /* requests waiting for a log append */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

@@ -329,4 +329,67 @@ typedef int store_live_view_fn(void *cookie, const struct store_live_view *v);
 int store_live_view_list(struct store *st, const uint8_t camera_id[STORE_ID_LEN],
     unsigned limit, store_live_view_fn *fn, void *cookie);
 
+/* --- transparency log index (tlogsrv.c) ------------------------------------
+ *
+ * The log itself (tiles, checkpoints) lives in the tlog store on disk; the
+ * metadata store keeps what the log cannot answer quickly: each account's
+ * opaque log id, and per log id the entries in its chain with their log
+ * index. Rows are written only after the entry is durable in the log, so
+ * the index may lag the log (repaired from the tiles at start, see
+ * store_log_indexed_below) but never runs ahead of it.
+ */
+
+#define STORE_LOG_ENTRY_LEN 144  /* = TLOG_ENTRY_LEN */
+
+struct store_log_entry {
+	uint8_t log_id[STORE_ID_LEN];     /* the chain (entry's account field) */
+	uint64_t seq;                     /* position in the chain */
+	uint64_t index;                   /* position in the log */
+	int type;                         /* enum tlog_entry_type */
+	uint8_t subject[STORE_ID_LEN];
+	uint64_t number;
+	uint8_t commitment[STORE_HASH_LEN];
+	uint8_t entry[STORE_LOG_ENTRY_LEN]; /* the entry bytes as logged */
+};
+
+/*
+ * The account's log id: made (random, unique) on first use, then fixed.
+ * It names the account's chain in the public log instead of the account
+ * id, which other users can learn (lookup by e-mail). 0 or -1.
+ */
+int store_log_id(struct store *st, const uint8_t account_id[STORE_ID_LEN],
+    uint8_t log_id[STORE_ID_LEN]);
+
+/*
+ * Index one logged entry, and raise the "indexed below" mark to
+ * indexed_below if it is higher (every log entry below the mark has its
+ * row). STORE_EXISTS if (log_id, seq) or the index already has a row
+ * (nothing changes then).
+ */
+int store_log_put(struct store *st, const struct store_log_entry *e,
+    uint64_t indexed_below);
+
+/* Raise the mark alone (after a repair scan). */
+int store_log_mark(struct store *st, uint64_t indexed_below);
+
+/* The mark: log entries below it are all indexed (0 for a new store). */
+int store_log_indexed_below(struct store *st, uint64_t *mark);
+
+/* The chain's last entry (highest seq); STORE_NOTFOUND if it has none. */
+int store_log_last(struct store *st, const uint8_t log_id[STORE_ID_LEN],
+    struct store_log_entry *e);
+
+typedef int store_log_fn(void *cookie, const struct store_log_entry *e);
+
+/* The chain's entries with seq > after_seq (-1: all), ascending, at most
+ * limit; fn's -1 stops. */
+int store_log_list(struct store *st, const uint8_t log_id[STORE_ID_LEN],
+    int64_t after_seq, unsigned limit, store_log_fn *fn, void *cookie);
+
+/* The chain's latest entry of type with this subject, number and
+ * commitment (a keyring publication, say). STORE_NOTFOUND if none. */
+int store_log_find(struct store *st, const uint8_t log_id[STORE_ID_LEN],
+    int type, const uint8_t subject[STORE_ID_LEN], uint64_t number,
+    const uint8_t commitment[STORE_HASH_LEN], struct store_log_entry *e);
+
 #endif

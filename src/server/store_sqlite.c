@@ -86,6 +86,17 @@ static const char *const migrations[] = {
 	"  session_id BLOB NOT NULL, started_ms INTEGER NOT NULL,"
 	"  ended_ms INTEGER, bytes INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX live_views_camera ON live_views(camera_id, started_ms);",
+	/* 3: the transparency log's index (store_sqlite_log.c). */
+	"CREATE TABLE log_ids (account_id BLOB PRIMARY KEY, log_id BLOB NOT NULL UNIQUE)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE log_entries ("
+	"  log_id BLOB NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL UNIQUE,"
+	"  type INTEGER NOT NULL, subject BLOB NOT NULL, number INTEGER NOT NULL,"
+	"  commitment BLOB NOT NULL, entry BLOB NOT NULL,"
+	"  PRIMARY KEY (log_id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX log_entries_find ON log_entries(log_id, type, subject, number);"
+	"CREATE TABLE log_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO log_meta (k, v) VALUES ('indexed_below', 0);",
 };
 #define SQ_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

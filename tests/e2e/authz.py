@@ -150,8 +150,10 @@ seg2 = tool("seal", CA["dir"], "1", "2", "1795000004000", "4000", "1", "0", "700
 # An expired session of alice: a second sealcamd on the same data with 1 s sessions.
 ttl_dir = os.path.join(WORK, "ttl")
 os.makedirs(ttl_dir, exist_ok=True)
+# (The transparency log has one writer: this second server gets its own.)
 srv = subprocess.Popen([SEALCAMD, "--port", "0", "--port-file", ttl_dir + "/port", "--data-dir", DATA,
-                        "--session-ttl", "1s", "--threads", "1"], stderr=subprocess.DEVNULL)
+                        "--tlog-dir", ttl_dir + "/log", "--session-ttl", "1s", "--threads", "1"],
+                       stderr=subprocess.DEVNULL)
 for _ in range(200):
     if os.path.exists(ttl_dir + "/port"):
         break
@@ -172,9 +174,15 @@ if st != 401 or j(d)["error"]["code"] != "session_expired":
 PA = os.urandom(16).hex()
 call("POST", "/v1/pairings", A["token"], {"pairing_id": PA, "name": "pending"})
 
+# Alice's log id names her chain in the public log: nobody else may learn it.
+st, d = call("GET", "/v1/me/log", A["token"])
+A["log_id"] = (j(d) or {}).get("log_id", "")
+if st != 200 or len(A["log_id"]) != 32:
+    not_ok("alice has a log id", d)
+
 # What must never reach anyone but alice.
 SECRETS = [A["email"].encode(), A["account_id"].encode(), CA["id"].encode(), A["backup"].encode(),
-           CA["keyring"].encode(), PA.encode()]
+           CA["keyring"].encode(), PA.encode(), A["log_id"].encode()]
 
 def sample(route, who):
     """Path, query and body that would succeed for alice (keys: who's own)."""
@@ -296,6 +304,23 @@ for r in order:
     else:
         not_ok("%s %s as its owner succeeds (add a sample to authz.py for new routes)" % (r["method"], r["path"]),
                "%d %s" % (st, d[:200]))
+
+# The public log names chains by log id, never by account id: what anyone
+# can read (the entry bundles) does not link entries to accounts.
+st, d = call("GET", "/v1/log/checkpoint")
+size = int(d.decode().split("\n")[1]) if st == 200 else 0
+bundles = b""
+for n in range((size + 255) // 256):
+    w = min(256, size - n * 256)
+    path = "/v1/log/tile/entries/%03d" % n + ("" if w == 256 else ".p/%d" % w)
+    st, d = call("GET", path)
+    bundles += d if st == 200 else b""
+accounts = [bytes.fromhex(u["account_id"]) for u in (A, B, S)]
+if size >= 4 and len(bundles) == size * 146 and bytes.fromhex(A["log_id"]) in bundles and \
+        not any(a in bundles for a in accounts):
+    ok("the public log's %d entries carry log ids, no account id" % size)
+else:
+    not_ok("entries name log ids, not accounts", "size %d, %d bytes of bundles" % (size, len(bundles)))
 
 # Knowing the e-mail yields nothing; ids are random.
 st1, d1 = call("POST", "/v1/login", body={"email": A["email"], "password": "guess guess guess"})

@@ -62,5 +62,23 @@ main(void)
 	T_EQ(routes_match("GET", "/v1/me/x", &r, &p, allow, sizeof(allow)), ROUTE_NOT_FOUND);
 	T_EQ(routes_match("GET", "", &r, &p, allow, sizeof(allow)), ROUTE_NOT_FOUND);
 
+	t_case("log tiles: the one C2SP spelling of a tile or bundle path, nothing else");
+	{
+		static const char *const good[] = { "/v1/log/tile/0/000", "/v1/log/tile/0/x001/234.p/17",
+		    "/v1/log/tile/entries/000.p/1", "/v1/log/tile/2/x001/x234/067" };
+		static const char *const bad[] = { "/v1/log/tile/", "/v1/log/tile/0/0",
+		    "/v1/log/tile/0/000.p/256", "/v1/log/tile/00/000", "/v1/log/tile/0/000/",
+		    "/v1/log/tile/0/../000", "/v1/log/tile/entries/000.p/0",
+		    "/v1/log/tile/0/x000/001", "/v1/log/tile/0/%30%30%30" };
+		for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			T_EQ(routes_match("GET", good[i], &r, &p, allow, sizeof(allow)), ROUTE_FOUND);
+			T_ASSERT(strcmp(p.tile, good[i] + 8) == 0);
+		}
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			T_EQ(routes_match("GET", bad[i], &r, &p, allow, sizeof(allow)), ROUTE_NOT_FOUND);
+		T_EQ(routes_match("GET", "/v1/log/checkpoint", &r, &p, allow, sizeof(allow)), ROUTE_FOUND);
+		T_ASSERT(strcmp(r->path, "/v1/log/checkpoint") == 0);
+	}
+
 	return t_done();
 }
