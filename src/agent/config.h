@@ -7,6 +7,9 @@
  *	    camera.key      the camera's Ed25519 secret key (0600, raw 64 bytes)
  *	    token           the camera token (0600)
  *	    keyring         the last accepted owner-signed keyring (raw)
+ *	    log-key         the transparency log's verifier key (pinned at pairing)
+ *	    log-checkpoint  the last log checkpoint accepted (logcheck.h)
+ *	    log-owner       the owner's log id, pinned from the first keyring
  *	    next-seq-<kind> the next unused sequence number (decimal)
  *	    spool/          sealed objects waiting for upload (spool.h)
  *	    lock            held (flock) by the process recording the camera

@@ -4,7 +4,8 @@
  * Long-polls GET /v1/camera/keyring?after_epoch=N&wait=25 (also the camera's
  * heartbeat). A keyring is accepted only if keyring_verify passes: signed by
  * the owner key pinned at pairing, naming this camera, epoch greater than
- * the last accepted one. The server relays keyrings but cannot make one.
+ * the last accepted one; and if its log receipt shows it in the
+ * transparency log (logcheck.c). The server relays keyrings but cannot make one.
  * Accepted keyrings are persisted, so after a restart the camera records at
  * once with the keyring it had; new segments seal to the new recipients.
  */
@@ -23,6 +24,7 @@
 #include "httpc.h"
 #include "keyring.h"
 #include "log.h"
+#include "logcheck.h"
 
 #define KP_WAIT_S 25			/* server holds the poll this long */
 #define KP_TIMEOUT_S (KP_WAIT_S + 15)
@@ -113,6 +115,11 @@ take(struct keyring_poll *kp, json_t *resp)
 	pthread_mutex_unlock(&c->mu);
 	if (keyring_poll_accept(c, buf, len, last, &r) != 0)
 		goto out;
+	/* Signed by the owner is not enough: it must be in the log the owner
+	 * verifies, or an owner whose device was abused would never see it. */
+	if (logcheck_keyring(c->conf.dir, c->conf.id_hex, c->camera_id, kp->http,
+	    json_object_get(resp, "log"), buf, len, r.epoch) != 0)
+		goto out;
 	/* Persist first: after a restart we must not fall back to an older
 	 * keyring (it may still name a removed member). */
 	snprintf(path, sizeof(path), "%s/keyring", c->conf.dir);
@@ -143,7 +150,8 @@ poll_main(void *cookie)
 		epoch = c->rcpt.epoch;
 		pthread_mutex_unlock(&c->mu);
 		snprintf(path, sizeof(path), "/v1/camera/keyring?after_epoch=%u"
-		    "&wait=%d", epoch, KP_WAIT_S);
+		    "&wait=%d&log_size=%llu", epoch, KP_WAIT_S,
+		    (unsigned long long)logcheck_size(c->conf.dir));
 		st = httpc_json(kp->http, "GET", path, NULL, &resp);
 		if (st == 200) {
 			if (take(kp, resp) == 0)

@@ -10,6 +10,7 @@
 #include "fsutil.h"
 #include "httpc.h"
 #include "log.h"
+#include "logcheck.h"
 #include "pairing.h"
 #include "seg.h"
 
@@ -91,6 +92,14 @@ pair_register(const char *pairing_string, const char *state,
 	if (config_secret_save(conf->dir, "token", token, strlen(token)) != 0 ||
 	    config_save(conf) != 0)
 		goto out;
+	/* The log key, pinned on first use over the channel we registered on
+	 * (docs/THREATS.md says why not in the pairing string). Keyrings are
+	 * accepted only from that log. */
+	if (json_string_value(json_object_get(resp, "log_key")) == NULL ||
+	    logcheck_pin_key(conf->dir, json_string_value(json_object_get(resp,
+	    "log_key"))) != 0)
+		log_warn("pair", "msg=\"the server named no usable log key; it will be "
+		    "fetched before the first keyring\"");
 	log_info("pair", "msg=\"camera registered; waiting for the owner's "
 	    "keyring\" camera=%s name=\"%s\"", conf->id_hex, conf->name);
 	rc = 0;

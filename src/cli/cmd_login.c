@@ -21,6 +21,7 @@
 #include "home.h"
 #include "httpc.h"
 #include "prompt.h"
+#include "tlogc.h"
 
 static const char usage[] =
 "usage: sealcam login --email ADDRESS [--password-stdin]\n"
@@ -32,6 +33,10 @@ static const char usage[] =
 "asked on the terminal; for scripts, --password-stdin reads the password\n"
 "from the first line of standard input and --recovery-code-stdin the code\n"
 "from the next one.\n"
+"\n"
+"The server's transparency log key is pinned on this device the first time\n"
+"(its fingerprint is shown), or give it with --log-key KEY; a server whose\n"
+"log key differs from the pinned one is refused.\n"
 "\n"
 "example: sealcam --server https://cam.example login --email me@example.com\n";
 
@@ -92,11 +97,12 @@ cmd_login(struct cli *cli, int argc, char **argv)
 		{ "password-stdin", no_argument, NULL, 'p' },
 		{ "recovery-code-stdin", no_argument, NULL, 'r' },
 		{ "recovery-code-file", required_argument, NULL, 'R' },
+		{ "log-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	char email[ACCT_EMAIL_MAX], pw[ACCT_PASSWORD_MAX + 2], code[PROMPT_LINE_MAX];
 	char canon[VAULT_RECOVERY_SYMBOLS + 1], fpr[VAULT_FINGERPRINT_LEN + 1];
-	const char *email_arg = NULL, *code_file = NULL, *tok, *id, *b64;
+	const char *email_arg = NULL, *code_file = NULL, *log_key = NULL, *tok, *id, *b64;
 	uint8_t blob[VAULT_BACKUP_BYTES + 1];
 	struct acct here;
 	struct vault v;
@@ -116,6 +122,7 @@ cmd_login(struct cli *cli, int argc, char **argv)
 		case 'p': pw_stdin = 1; break;
 		case 'r': code_stdin = 1; break;
 		case 'R': code_file = optarg; break;
+		case 'k': log_key = optarg; break;
 		case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
 		default: return cli_bad_option(cli, argc, argv);
 		}
@@ -174,6 +181,8 @@ cmd_login(struct cli *cli, int argc, char **argv)
 	}
 
 	if ((h = cli_http(cli, 0)) == NULL)
+		goto out;
+	if (tlogc_pin(cli, h, log_key, stdout) != 0)
 		goto out;
 	body = json_pack("{s:s, s:s}", "email", email, "password", pw);
 	sodium_memzero(pw, sizeof(pw));

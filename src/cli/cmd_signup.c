@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "home.h"
 #include "httpc.h"
+#include "tlogc.h"
 
 static const char usage[] =
 "usage: sealcam signup --email ADDRESS [--password-stdin]\n"
@@ -28,6 +29,10 @@ static const char usage[] =
 "10 characters) only logs in; it is asked twice on the terminal, or read\n"
 "from the first line of standard input with --password-stdin.\n"
 "\n"
+"The server's transparency log key is pinned on this device (its fingerprint\n"
+"is shown: compare it with the one the operator publishes), or give it with\n"
+"--log-key KEY (as 'sealcamd log-key' prints it) to refuse any other.\n"
+"\n"
 "example: sealcam --server https://cam.example signup --email me@example.com\n";
 
 int
@@ -36,10 +41,11 @@ cmd_signup(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "email", required_argument, NULL, 'e' },
 		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "log-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	char email[ACCT_EMAIL_MAX], pw[ACCT_PASSWORD_MAX + 2];
-	const char *email_arg = NULL, *tok, *id;
+	const char *email_arg = NULL, *log_key = NULL, *tok, *id;
 	json_t *body = NULL, *resp = NULL, *cfg;
 	struct httpc *h;
 	int ch, st, pw_stdin = 0, missing, rc = CLI_EXIT_FAIL;
@@ -51,6 +57,7 @@ cmd_signup(struct cli *cli, int argc, char **argv)
 		switch (ch) {
 		case 'e': email_arg = optarg; break;
 		case 'p': pw_stdin = 1; break;
+		case 'k': log_key = optarg; break;
 		case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
 		default: return cli_bad_option(cli, argc, argv);
 		}
@@ -85,6 +92,10 @@ cmd_signup(struct cli *cli, int argc, char **argv)
 		    ACCT_PASSWORD_MIN);
 	}
 	if ((h = cli_http(cli, 0)) == NULL)
+		goto out;
+	/* The log key first: a server that is not the expected log gets no
+	 * account. */
+	if (tlogc_pin(cli, h, log_key, stdout) != 0)
 		goto out;
 
 	body = json_pack("{s:s, s:s}", "email", email, "password", pw);

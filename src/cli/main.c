@@ -23,6 +23,7 @@ static const struct cli_cmd commands[] = {
 	{ "camera", cmd_camera, "add, list, share cameras; retention ('camera --help')" },
 	{ "clips", cmd_clips, "list and fetch recordings ('clips --help')" },
 	{ "live", cmd_live, "watch a camera live; 'live history': who watched" },
+	{ "log", cmd_log, "verify the transparency log, show your history ('log --help')" },
 };
 
 /*

@@ -131,8 +131,9 @@ h_pairing_register(struct req *rq)
 	switch (r) {
 	case STORE_OK:
 		log_info("camera", "action=registered");
-		http_reply_json(rq, 201, json_pack("{s:o, s:s}", "camera_id",
-		    jv_hexstr(cam, sizeof(cam)), "camera_token", token));
+		http_reply_json(rq, 201, json_pack("{s:o, s:s, s:s}", "camera_id",
+		    jv_hexstr(cam, sizeof(cam)), "camera_token", token,
+		    "log_key", tlogsrv_vkey(rq->srv->tlog)));
 		break;
 	case STORE_NOTFOUND:
 		http_error(rq, 404, "not_found", "no such pairing");
