@@ -185,7 +185,8 @@ cmd_keyring(const char *data, const char *home, const char *camhex, uint32_t epo
 		    NULL) != 0 || len != 32)
 			return die("bad box key");
 		kr.r[i].role = i == 0 ? KEYRING_ROLE_OWNER : KEYRING_ROLE_MEMBER;
-		snprintf(kr.r[i].label, sizeof(kr.r[i].label), i == 0 ? "" : "intruder%d", i);
+		if (i > 0)
+			snprintf(kr.r[i].label, sizeof(kr.r[i].label), "intruder%d", i);
 		kr.n++;
 	}
 	if (keyring_sign(&kr, vt.sign_sk, out, sizeof(out), &len) != KEYRING_OK)
