@@ -11,7 +11,7 @@ TLOGTOOL=$BIN/tools/tlogtool
 D=$(tmp_dir)
 start_sealcamd "$D/s" --threads 4 || { not_ok "sealcamd starts"; lib_done; }
 KEY=$("$SEALCAMD" log-key --data-dir "$D/s/data")
-NK=40
+NK=18
 for u in 1 2 3 4; do
 	new_user "k$u@example.com" "$D/k$u" || { not_ok "user k$u"; lib_done; }
 	echo "$USER_TOKEN" >"$D/k$u/token"
