@@ -1,7 +1,7 @@
 /*
- * live_audit — see live_audit.h. Today: a store row per view, listed to
- * the owner by GET /v1/cameras/{cam}/live/history. The transparency log
- * adds its entry in live_audit_begin.
+ * live_audit — see live_audit.h: a transparency log entry (owner's chain,
+ * durable) and a store row per view, the row listed to the owner by
+ * GET /v1/cameras/{cam}/live/history.
  */
 #include "live_audit.h"
 
@@ -10,6 +10,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "tlogsrv.h"
 
 int
 live_audit_begin(struct server *srv, const uint8_t viewer[16],
@@ -17,7 +18,16 @@ live_audit_begin(struct server *srv, const uint8_t viewer[16],
     int64_t *view_id)
 {
 	struct store_live_view v;
+	struct store_camera c;
 
+	/* The log first: a view the owner's verified log does not show must
+	 * not happen (the caller refuses it on -1). */
+	if (store_camera_get(srv->store, camera, &c) != STORE_OK ||
+	    tlogsrv_log_live_started(srv->tlog, c.owner, camera, viewer, session, 16,
+	    NULL) != 0) {
+		log_err("live", "action=audit err=\"cannot log the live view\"");
+		return -1;
+	}
 	memset(&v, 0, sizeof(v));
 	memcpy(v.account_id, viewer, 16);
 	memcpy(v.camera_id, camera, 16);

@@ -3,7 +3,7 @@
  * how long. Every live view passes through live_audit_begin before any
  * footage flows (fail closed: no record, no view), so this is the one
  * place the transparency log hooks in (a live_session entry: owner's
- * chain, camera id, viewer account id, labelhash("sealcam-loglive",
+ * chain, camera id, the viewer's log id, labelhash("sealcam-loglive",
  * session id); docs/FORMAT.md "Log entries").
  */
 #ifndef SEALCAMD_LIVE_AUDIT_H
@@ -13,8 +13,10 @@
 
 struct server;
 
-/* A view starts: viewer account, camera, session, time. 0 with *view_id
- * set, or -1 (logged): the caller must refuse the view. */
+/* A view starts: viewer account, camera, session, time. Appends the log
+ * entry (waits until it is durable: call it from a log worker,
+ * tlogsrv_defer), then records the row. 0 with *view_id set, or -1
+ * (logged): the caller must refuse the view. */
 int live_audit_begin(struct server *srv, const uint8_t viewer[16],
     const uint8_t camera[16], const uint8_t session[16], int64_t now_ms,
     int64_t *view_id);

@@ -17,6 +17,7 @@
 #include "routes.h"
 #include "server.h"
 #include "store.h"
+#include "tlogsrv.h"
 
 /* --- viewers ----------------------------------------------------------------- */
 
@@ -28,6 +29,8 @@
 struct view_state {
 	struct relay_viewer *v;
 	int64_t view_id;
+	uint8_t sid[RELAY_ID_LEN];
+	int audit;                /* 0 pending (log job), 1 recorded, -1 failed */
 	int streaming;            /* the response holds the viewer's second reference */
 };
 
@@ -49,13 +52,24 @@ view_state_free(struct req *rq)
 {
 	struct view_state *st = rq->state;
 
-	live_audit_end(rq->srv, st->view_id, http_now_ms(),
-	    relay_viewer_bytes(st->v));
+	if (st->audit > 0)
+		live_audit_end(rq->srv, st->view_id, http_now_ms(),
+		    relay_viewer_bytes(st->v));
 	if (!st->streaming)
 		relay_viewer_release(st->v);
 	relay_viewer_release(st->v);
 	free(st);
 	rq->state = NULL;
+}
+
+/* On a log worker: the view's record and log entry (live_audit.c). */
+static void
+job_audit(struct req *rq)
+{
+	struct view_state *st = rq->state;
+
+	st->audit = live_audit_begin(rq->srv, rq->who.account_id, rq->params.cam,
+	    st->sid, http_now_ms(), &st->view_id) == 0 ? 1 : -1;
 }
 
 void
@@ -87,18 +101,19 @@ h_live_get(struct req *rq)
 			return;
 		}
 		st->v = v;
-		/* Recorded before any footage flows: no record, no view. */
-		if (live_audit_begin(srv, rq->who.account_id, rq->params.cam, sid,
-		    now, &st->view_id) != 0) {
-			relay_viewer_release(v);
-			relay_viewer_release(v);
-			free(st);
-			http_error(rq, 500, "internal", "cannot record the live view");
-			return;
-		}
+		memcpy(st->sid, sid, sizeof(sid));
 		rq->state = st;
 		rq->state_free = view_state_free;
 		log_info("live", "action=%s", created ? "start" : "join");
+		/* Recorded (and in the transparency log, durably) before any
+		 * footage flows: no record, no view. The log append waits for
+		 * the disk: off this thread, while the agent starts its stream. */
+		tlogsrv_defer(srv->tlog, rq, job_audit);
+		return;
+	}
+	if (st->audit < 0) {
+		http_error(rq, 503, "internal", "cannot record the live view");
+		return;
 	}
 	ready = relay_viewer_ready(st->v, rq);
 	if (ready == 0)

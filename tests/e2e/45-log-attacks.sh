@@ -21,6 +21,10 @@ AGENT_LOG=$D/agent.log
 sc "$OWNER" camera share --camera "Front door" --with anna@example.com --yes >/dev/null ||
 	not_ok "share with anna"
 
+# A live view: logged (owner's chain) before any footage flows.
+sc "$OWNER" live --camera "Front door" -o "$D/live.mp4" --duration 2 2>"$D/live.err" ||
+	not_ok "live view" "$(cat "$D/live.err")"
+
 restart() {
 	stop_pid "$SEALCAMD_PID"
 	"$@"
@@ -38,15 +42,16 @@ sc "$OWNER" log key | grep -qF "Key:         $key" &&
 	ok "the key pinned at signup is the one 'sealcamd log-key' prints" ||
 	not_ok "pinned key" "$key / $(sc "$OWNER" log key)"
 verify
-[ $VRC = 0 ] && grep -q "Log verified: 3 entries of yours" <<<"$VOUT" &&
+[ $VRC = 0 ] && grep -q "Log verified: 4 entries of yours" <<<"$VOUT" &&
 	grep -q "Keyrings in force in the log: 1 camera" <<<"$VOUT" &&
-	ok "log verify passes against the honest server (3 entries, keyring in force logged)" ||
+	ok "log verify passes against the honest server (4 entries, keyring in force logged)" ||
 	not_ok "honest verify ($VRC)" "$VOUT"
 out=$(TZ=UTC sc "$OWNER" log show)
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}  account keys published \(fingerprint [0-9A-Z-]{19}\)$' <<<"$out" &&
 	grep -q "keyring of Front door → epoch 1 (camera paired)" <<<"$out" &&
 	grep -q "keyring of Front door → epoch 2 (added anna@example.com)" <<<"$out" &&
-	ok "log show tells the history in plain words (epoch 2 added anna@example.com)" ||
+	grep -q "live view of Front door started by you" <<<"$out" &&
+	ok "log show tells the history in plain words (epoch 2 added anna@example.com, a live view)" ||
 	not_ok "log show" "$out"
 LOG_ID=$(jget log_id <"$OWNER/log/chain.json" | tr a-f A-F)
 db() { sqlite3 "$DATA/sealcamd.db" "$@"; }
