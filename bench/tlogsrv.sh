@@ -18,7 +18,7 @@ C=${BENCH_CLIENTS:-64}
 SECS=${BENCH_SECONDS:-10}
 T=$(tmp_dir)
 
-start_sealcamd "$T/s" --tlog-threads "$C" --threads 8 || { echo "sealcamd did not start"; exit 1; }
+start_sealcamd "$T/s" --tlog-threads "$C" --threads 8 --login-burst 1000 || { echo "sealcamd did not start"; exit 1; }
 cat >"$T/b.py" <<'PY'
 import base64, http.client, json, os, statistics, sys, threading, time
 port, n, secs, mode = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
