@@ -33,7 +33,7 @@ enum nn_act {
 	NN_ACT_RELU,
 	NN_ACT_RELU6,
 	NN_ACT_LEAKY,   /* x > 0 ? x : alpha * x */
-	NN_ACT_HSWISH,  /* x * relu6(x + 3) / 6 */
+	NN_ACT_HSWISH,  /* x * relu6(x + 3) * alpha (alpha 0: 1/6) */
 	NN_ACT_SIGMOID,
 };
 
@@ -76,6 +76,10 @@ void nn_conv_release(struct nn_conv *cv);
 /* Runs cv on in; out is initialised here (release it after use). */
 int nn_conv_run(const struct nn_conv *cv, const struct nn_tensor *in,
                 struct nn_tensor *out);
+/* The same with a residual: out = act(conv(in) + res), res of out's shape
+ * (NULL: none). The activation is cv->act, applied after the sum. */
+int nn_conv_run_res(const struct nn_conv *cv, const struct nn_tensor *in,
+                    const struct nn_tensor *res, struct nn_tensor *out);
 
 /* Depthwise convolution, channel multiplier 1, weights [kh][kw][c] (the
  * TensorFlow [kh][kw][c][1] layout); bias may be NULL. */
@@ -93,22 +97,45 @@ int nn_dwconv_init(struct nn_dwconv *dw, const float *w, const float *bias,
 void nn_dwconv_release(struct nn_dwconv *dw);
 int nn_dwconv_run(const struct nn_dwconv *dw, const struct nn_tensor *in,
                   struct nn_tensor *out);
+/* A depthwise convolution feeding a 1x1 stride-1 convolution, computed in
+ * strips of rows: the depthwise result of a strip stays in cache and the
+ * pointwise product reads it there (the separable blocks of BlazeFace and
+ * MobileNet). out = act(pw(dw(in)) + res); res may be NULL. */
+int nn_sep_run(const struct nn_dwconv *dw, const struct nn_conv *pw,
+               const struct nn_tensor *in, const struct nn_tensor *res,
+               struct nn_tensor *out);
 
 /* Fold batch normalisation into per-channel scale and offset:
  * y = (x - mean) / sqrt(var + eps) * gamma + beta = x * scale + offset. */
 void nn_bn_fold(const float *gamma, const float *beta, const float *mean,
                 const float *var, float eps, int n, float *scale, float *offset);
 
-/* Matrix product with fused bias: C[m][n] = sum_k A[m][k] * B[k][n] + bias[n],
- * B given as panels (see nn_conv). Exposed for tests and benchmarks. */
-int nn_gemm(int m, int n, int k, const float *a, int lda, const float *panels,
-            const float *bias, float *c, int ldc);
+/* Matrix products. B is packed once into 16-column panels
+ * ([ceil(n/16)][K][16], zero-padded; nn_pack_panels from a K x n row-major
+ * matrix). A is read in place: element (i, k) is at
+ *   a[i * lda + (k / seg) * segstride + k % seg],  K = seg * nseg,
+ * i.e. each row is nseg runs of seg contiguous floats: one run for a 1x1
+ * convolution's input pixel, kh runs of kw*cin for a kh x kw window of a
+ * (padded) NHWC image. */
+struct nn_amat {
+	const float *a;
+	ptrdiff_t lda;
+	int seg, nseg;
+	ptrdiff_t segstride;
+};
+/* Applied to each result before it is stored: + bias[n] (NULL: none),
+ * + res[i * ldr + n] (NULL: none), then the activation. */
+struct nn_epilogue {
+	const float *bias;
+	const float *res;
+	ptrdiff_t ldr;
+	enum nn_act act;        /* not NN_ACT_SIGMOID */
+	float alpha;
+};
 int nn_pack_panels(const float *b, int k, int n, float **panels);
-/* Lower level: A already packed as MR-row slivers ([k][MR] each, the last
- * zero-padded), MR = nn_gemm_mr(). Used by im2col to skip a copy. */
-int nn_gemm_mr(void);
-void nn_gemm_slivers(int rows, int n, int k, const float *apacked,
-                     const float *panels, const float *bias, float *c, int ldc);
+/* C[i][j] (i < m, j < n, row stride ldc) = epilogue(A[i] . B[.][j]). */
+void nn_gemm(int m, int n, const struct nn_amat *A, const float *panels,
+             const struct nn_epilogue *e, float *c, ptrdiff_t ldc);
 const char *nn_isa(void);          /* which kernel runs: "avx512", "avx2", "generic" */
 /* Force a kernel ("generic", "avx2", "avx512"; also $SEALCAM_NN_ISA at
  * first use). Returns -1 (and picks the best one below it) if the CPU

@@ -1,16 +1,22 @@
 /*
- * nn_conv.c — convolution (through nn_gemm) and depthwise convolution.
+ * nn_conv.c — convolutions as matrix products read in place, depthwise
+ * convolutions, and the two fused together (see nn.h).
  *
- * A 1x1 stride-1 convolution is nn_gemm on the input as it lies in memory.
- * Any other convolution gathers a block of output pixels' receptive fields
- * (im2col, zeros for padding) into a scratch matrix and multiplies that, so
- * scratch stays bounded whatever the image size.
+ * A 1x1 stride-1 convolution is nn_gemm over the input tensor as it lies
+ * in memory. A k x k convolution reads its windows straight from a
+ * zero-padded copy of the input (only when padding is needed: it is the
+ * first layer, with 3 channels, in both models): output pixel x of row y
+ * is A row x, kh runs of kw*cin floats starting at padded pixel
+ * (y*sh, x*sw) — no im2col matrix. Residual adds and activations happen
+ * in the matrix kernel's epilogue.
  */
 #include <string.h>
 
-#include "nn.h"
+#include "nn_int.h"
 
-#define IM2COL_ROWS 252     /* output pixels per block: a multiple of every MR */
+/* Floats of depthwise output per strip in nn_sep_run: small enough to
+ * stay in L2 next to the pointwise weights. */
+#define SEP_STRIP_FLOATS (24 * 1024)
 
 int nn_conv_init(struct nn_conv *cv, const float *w_hwio, const float *bias,
                  int kh, int kw, int cin, int cout, int sh, int sw,
@@ -18,7 +24,8 @@ int nn_conv_init(struct nn_conv *cv, const float *w_hwio, const float *bias,
 {
 	memset(cv, 0, sizeof(*cv));
 	if (kh <= 0 || kw <= 0 || cin <= 0 || cout <= 0 || sh <= 0 || sw <= 0 ||
-	    kh > 16 || kw > 16 || cin > NN_MAX_DIM || cout > NN_MAX_DIM)
+	    kh > 16 || kw > 16 || cin > NN_MAX_DIM || cout > NN_MAX_DIM ||
+	    act == NN_ACT_SIGMOID)
 		return -1;
 	cv->kh = kh;
 	cv->kw = kw;
@@ -36,7 +43,8 @@ int nn_conv_init(struct nn_conv *cv, const float *w_hwio, const float *bias,
 		memcpy(cv->bias, bias, cout * sizeof(float));
 	else
 		memset(cv->bias, 0, cout * sizeof(float));
-	/* HWIO flattened is exactly B[(ky*kw + kx)*cin + ci][co]. */
+	/* HWIO flattened is exactly B[(ky*kw + kx)*cin + ci][co]: the order in
+	 * which a window's runs of kw*cin floats are read. */
 	if (nn_pack_panels(w_hwio, kh * kw * cin, cout, &cv->panels) != 0) {
 		nn_conv_release(cv);
 		return -1;
@@ -53,93 +61,89 @@ void nn_conv_release(struct nn_conv *cv)
 	memset(cv, 0, sizeof(*cv));
 }
 
+int nn_convsrc_init(const struct nn_conv *cv, const struct nn_tensor *in, struct nn_convsrc *s)
+{
+	const int cin = cv->cin;
+	int pt, pl, ph, pw;
+
+	memset(s, 0, sizeof(*s));
+	if (in->c != cin)
+		return -1;
+	s->oh = nn_out_size(in->h, cv->kh, cv->sh, cv->pad, &pt);
+	s->ow = nn_out_size(in->w, cv->kw, cv->sw, cv->pad, &pl);
+	if (s->oh == 0 || s->ow == 0)
+		return -1;
+	/* The input rows and columns the windows cover, padding included. */
+	ph = (s->oh - 1) * cv->sh + cv->kh;
+	pw = (s->ow - 1) * cv->sw + cv->kw;
+	s->base = in->d;
+	s->pw = in->w;          /* no padding: read the input itself */
+	if (pt == 0 && pl == 0 && ph <= in->h && pw <= in->w)
+		return 0;
+	/* input pixels that land inside: rows < ph - pt, columns < pw - pl */
+	int cw = in->w < pw - pl ? in->w : pw - pl, chh = in->h < ph - pt ? in->h : ph - pt;
+	s->pad = nn_alloc((size_t)ph * pw * cin * sizeof(float));
+	if (s->pad == NULL)
+		return -1;
+	memset(s->pad, 0, (size_t)ph * pw * cin * sizeof(float));
+	for (int y = 0; y < chh; y++)
+		memcpy(s->pad + ((size_t)(y + pt) * pw + pl) * cin, in->d + (size_t)y * in->w * cin,
+		       (size_t)cw * cin * sizeof(float));
+	s->base = s->pad;
+	s->pw = pw;
+	return 0;
+}
+
+void nn_convsrc_release(struct nn_convsrc *s)
+{
+	nn_free(s->pad);
+	memset(s, 0, sizeof(*s));
+}
+
+void nn_conv_row(const struct nn_conv *cv, const struct nn_convsrc *s, int oy,
+                 const float *res, float *out)
+{
+	struct nn_epilogue e = { cv->bias, res, cv->cout, cv->act, cv->alpha };
+	struct nn_amat A = {
+		s->base + (size_t)oy * cv->sh * s->pw * cv->cin, (ptrdiff_t)cv->sw * cv->cin,
+		cv->kw * cv->cin, cv->kh, (ptrdiff_t)s->pw * cv->cin,
+	};
+
+	nn_gemm(s->ow, cv->cout, &A, cv->panels, &e, out, cv->cout);
+}
+
+int nn_conv_run_res(const struct nn_conv *cv, const struct nn_tensor *in,
+                    const struct nn_tensor *res, struct nn_tensor *out)
+{
+	struct nn_convsrc s;
+	const int cout = cv->cout;
+
+	memset(out, 0, sizeof(*out));
+	if (nn_convsrc_init(cv, in, &s) != 0)
+		return -1;
+	if ((res && (res->h != s.oh || res->w != s.ow || res->c != cout)) ||
+	    nn_tensor_init(out, s.oh, s.ow, cout) != 0) {
+		nn_convsrc_release(&s);
+		return -1;
+	}
+	if (cv->kh == 1 && cv->kw == 1 && cv->sh == 1 && cv->sw == 1) {
+		/* The whole input is one matrix: one call, the longest runs. */
+		struct nn_amat A = { in->d, cv->cin, cv->cin, 1, 0 };
+		struct nn_epilogue e = { cv->bias, res ? res->d : NULL, cout, cv->act, cv->alpha };
+		nn_gemm(s.oh * s.ow, cout, &A, cv->panels, &e, out->d, cout);
+	} else {
+		for (int oy = 0; oy < s.oh; oy++)
+			nn_conv_row(cv, &s, oy, res ? res->d + (size_t)oy * s.ow * cout : NULL,
+			            out->d + (size_t)oy * s.ow * cout);
+	}
+	nn_convsrc_release(&s);
+	return 0;
+}
+
 int nn_conv_run(const struct nn_conv *cv, const struct nn_tensor *in,
                 struct nn_tensor *out)
 {
-	int pt, pl, oh, ow, mr, K = cv->kh * cv->kw * cv->cin;
-	float *col = NULL;
-	int blk;
-
-	memset(out, 0, sizeof(*out));
-	if (in->c != cv->cin)
-		return -1;
-	oh = nn_out_size(in->h, cv->kh, cv->sh, cv->pad, &pt);
-	ow = nn_out_size(in->w, cv->kw, cv->sw, cv->pad, &pl);
-	if (oh == 0 || ow == 0 || nn_tensor_init(out, oh, ow, cv->cout) != 0)
-		return -1;
-
-	if (cv->kh == 1 && cv->kw == 1 && cv->sh == 1 && cv->sw == 1) {
-		if (nn_gemm(oh * ow, cv->cout, K, in->d, K, cv->panels, cv->bias,
-		            out->d, cv->cout) != 0)
-			goto err;
-		nn_act_apply(out->d, nn_tensor_size(out), cv->act, cv->alpha);
-		return 0;
-	}
-
-	/* im2col straight into the packed sliver layout nn_gemm_slivers reads:
-	 * for each MR output pixels, [tap*cin + ci][MR]; zeros for padding. */
-	mr = nn_gemm_mr();
-	blk = IM2COL_ROWS;
-	col = nn_alloc((size_t)IM2COL_ROWS * K * sizeof(float));
-	if (col == NULL)
-		goto err;
-	size_t npx = (size_t)oh * ow;
-	for (size_t p0 = 0; p0 < npx; p0 += blk) {
-		int rows = npx - p0 < (size_t)blk ? (int)(npx - p0) : blk;
-		int oy0 = (int)(p0 / ow), ox0 = (int)(p0 % ow);
-		/* Locals: with -fno-strict-aliasing every store through d would
-		 * otherwise force cv-> and in-> fields to be reloaded. */
-		const int cin = cv->cin, kh = cv->kh, kw = cv->kw, sh = cv->sh, sw = cv->sw;
-		const int ih = in->h, iw = in->w;
-		const float *id = in->d;
-		for (int s0 = 0; s0 < rows; s0 += mr) {
-			float *sl = col + (size_t)s0 * K;
-			for (int i = 0; i < mr; i++) {
-				float *d = sl + i;
-				if (s0 + i >= rows) {
-					for (int kk = 0; kk < K; kk++)
-						d[(size_t)kk * mr] = 0.f;
-					continue;
-				}
-				for (int ky = 0; ky < kh; ky++) {
-					int iy = oy0 * sh + ky - pt;
-					int rowok = iy >= 0 && iy < ih;
-					for (int kx = 0; kx < kw; kx++) {
-						int ix = ox0 * sw + kx - pl;
-						if (rowok && ix >= 0 && ix < iw) {
-							const float *src = id + ((size_t)iy * iw + ix) * cin;
-							if (cin == 3) {
-								d[0] = src[0];
-								d[mr] = src[1];
-								d[2 * mr] = src[2];
-								d += 3 * mr;
-							} else {
-								for (int ci = 0; ci < cin; ci++, d += mr)
-									*d = src[ci];
-							}
-						} else {
-							for (int ci = 0; ci < cin; ci++, d += mr)
-								*d = 0.f;
-						}
-					}
-				}
-				if (++ox0 == ow) {
-					ox0 = 0;
-					oy0++;
-				}
-			}
-		}
-		nn_gemm_slivers(rows, cv->cout, K, col, cv->panels, cv->bias,
-		                out->d + p0 * cv->cout, cv->cout);
-		nn_act_apply(out->d + p0 * cv->cout, (size_t)rows * cv->cout,
-		             cv->act, cv->alpha);
-	}
-	nn_free(col);
-	return 0;
-err:
-	nn_free(col);
-	nn_tensor_release(out);
-	return -1;
+	return nn_conv_run_res(cv, in, NULL, out);
 }
 
 int nn_dwconv_init(struct nn_dwconv *dw, const float *w, const float *bias,
@@ -148,7 +152,7 @@ int nn_dwconv_init(struct nn_dwconv *dw, const float *w, const float *bias,
 {
 	memset(dw, 0, sizeof(*dw));
 	if (kh <= 0 || kw <= 0 || c <= 0 || sh <= 0 || sw <= 0 || kh > 16 ||
-	    kw > 16 || c > NN_MAX_DIM)
+	    kw > 16 || c > NN_MAX_DIM || act == NN_ACT_SIGMOID)
 		return -1;
 	dw->kh = kh;
 	dw->kw = kw;
@@ -181,91 +185,79 @@ void nn_dwconv_release(struct nn_dwconv *dw)
 	memset(dw, 0, sizeof(*dw));
 }
 
-/* Four output pixels x W channels from channel cb: 4 independent
- * accumulator chains (FMA latency), all in registers across the taps.
- * Taps outside the image read a zero row instead of branching per lane;
- * INTERIOR tiles (every tap inside the row) skip that test. */
-#define DW_TILE(W, INTERIOR)                                                    \
-	do {                                                                    \
-		float acc[4][W];                                                \
-		for (int p = 0; p < 4; p++)                                     \
-			for (int j = 0; j < W; j++)                             \
-				acc[p][j] = bias[cb + j];                       \
-		for (int ky = 0; ky < kh; ky++) {                               \
-			int iy = oy * sh + ky - pt;                             \
-			if (iy < 0 || iy >= ih)                                 \
-				continue;                                       \
-			const float *row = id + (size_t)iy * iw * C + cb;       \
-			for (int kx = 0; kx < kw; kx++) {                       \
-				const float *wp = wt + (size_t)(ky * kw + kx) * C + cb; \
-				for (int p = 0; p < 4; p++) {                   \
-					int ix = (ox0 + p) * sw + kx - pl;      \
-					const float *ip = (INTERIOR || (p < np && ix >= 0 && ix < iw)) ? \
-						row + (size_t)ix * C : zero;     \
-					for (int j = 0; j < W; j++)             \
-						acc[p][j] += ip[j] * wp[j];     \
-				}                                               \
-			}                                                       \
-		}                                                               \
-		for (int p = 0; p < np; p++)                                    \
-			for (int j = 0; j < W; j++)                             \
-				o[(size_t)(ox0 + p) * C + cb + j] = acc[p][j];  \
-	} while (0)
-
-#define DW_CHANNELS(INTERIOR)                                                   \
-	do {                                                                    \
-		int cb = 0;                                                     \
-		for (; cb + 16 <= C; cb += 16)                                  \
-			DW_TILE(16, INTERIOR);                                  \
-		for (; cb + 8 <= C; cb += 8)                                    \
-			DW_TILE(8, INTERIOR);                                   \
-		for (; cb < C; cb++)                                            \
-			DW_TILE(1, INTERIOR);                                   \
-	} while (0)
-
-#if defined(__clang__)   /* clang cannot combine the two attributes */
-#define DW_ATTR target_clones("avx512f", "avx2", "default")
-#else
-#define DW_ATTR target_clones("avx512f", "avx2", "default"), no_sanitize("address", "undefined")
-#endif
-__attribute__((DW_ATTR))
-static void dw_row(const struct nn_dwconv *dw, const struct nn_tensor *in,
-                   float *restrict o, int oy, int ow, int pt, int pl)
+/* A row of zeros as wide as the input, for windows over padding rows;
+ * NULL without padding rows (never read then). 0 / -1. */
+static int zero_row(const struct nn_dwconv *dw, const struct nn_tensor *in, int oh, int pt,
+                    float **z)
 {
-	const int C = dw->c, kh = dw->kh, kw = dw->kw, sh = dw->sh, sw = dw->sw;
-	const int ih = in->h, iw = in->w;
-	const float *id = in->d, *wt = dw->w, *bias = dw->bias;
-	static const float zero[16];
-
-	/* Tiles whose every tap lies inside the row: ox0*sw - pl >= 0 and
-	 * (ox0 + 3)*sw + kw - 1 - pl < iw. */
-	int lo = (pl + sw - 1) / sw, hi = (iw - kw + pl) / sw - 3;
-
-	for (int ox0 = 0; ox0 < ow; ox0 += 4) {
-		int np = ow - ox0 < 4 ? ow - ox0 : 4;
-		if (np == 4 && ox0 >= lo && ox0 <= hi)
-			DW_CHANNELS(1);
-		else
-			DW_CHANNELS(0);
-	}
+	*z = NULL;
+	if (pt == 0 && (oh - 1) * dw->sh + dw->kh <= in->h)
+		return 0;
+	*z = nn_alloc((size_t)in->w * in->c * sizeof(float));
+	if (*z == NULL)
+		return -1;
+	memset(*z, 0, (size_t)in->w * in->c * sizeof(float));
+	return 0;
 }
 
 int nn_dwconv_run(const struct nn_dwconv *dw, const struct nn_tensor *in,
                   struct nn_tensor *out)
 {
 	int pt, pl, oh, ow;
+	float *z;
 
 	memset(out, 0, sizeof(*out));
 	if (in->c != dw->c)
 		return -1;
 	oh = nn_out_size(in->h, dw->kh, dw->sh, dw->pad, &pt);
 	ow = nn_out_size(in->w, dw->kw, dw->sw, dw->pad, &pl);
-	if (oh == 0 || ow == 0 || nn_tensor_init(out, oh, ow, dw->c) != 0)
+	if (oh == 0 || ow == 0 || zero_row(dw, in, oh, pt, &z) != 0)
 		return -1;
-	for (int oy = 0; oy < oh; oy++) {
-		float *o = out->d + (size_t)oy * ow * dw->c;
-		dw_row(dw, in, o, oy, ow, pt, pl);
-		nn_act_apply(o, (size_t)ow * dw->c, dw->act, dw->alpha);
+	if (nn_tensor_init(out, oh, ow, dw->c) != 0) {
+		nn_free(z);
+		return -1;
 	}
+	nn_dw_rows(dw, in, 0, oh, ow, pt, pl, z, out->d);
+	nn_free(z);
+	return 0;
+}
+
+int nn_sep_run(const struct nn_dwconv *dw, const struct nn_conv *pw,
+               const struct nn_tensor *in, const struct nn_tensor *res,
+               struct nn_tensor *out)
+{
+	struct nn_epilogue e = { pw->bias, NULL, pw->cout, pw->act, pw->alpha };
+	int pt, pl, oh, ow, strip;
+	float *z = NULL, *buf = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (in->c != dw->c || pw->cin != dw->c || pw->kh != 1 || pw->kw != 1 || pw->sh != 1 ||
+	    pw->sw != 1)
+		return -1;
+	oh = nn_out_size(in->h, dw->kh, dw->sh, dw->pad, &pt);
+	ow = nn_out_size(in->w, dw->kw, dw->sw, dw->pad, &pl);
+	if (oh == 0 || ow == 0)
+		return -1;
+	if (res && (res->h != oh || res->w != ow || res->c != pw->cout))
+		return -1;
+	strip = SEP_STRIP_FLOATS / (ow * dw->c);
+	strip = strip < 1 ? 1 : strip > oh ? oh : strip;
+	if (zero_row(dw, in, oh, pt, &z) != 0 ||
+	    (buf = nn_alloc((size_t)strip * ow * dw->c * sizeof(float))) == NULL ||
+	    nn_tensor_init(out, oh, ow, pw->cout) != 0) {
+		nn_free(z);
+		nn_free(buf);
+		return -1;
+	}
+	for (int y0 = 0; y0 < oh; y0 += strip) {
+		int y1 = oh - y0 < strip ? oh : y0 + strip;
+		struct nn_amat A = { buf, dw->c, dw->c, 1, 0 };
+		size_t off = (size_t)y0 * ow * pw->cout;
+		nn_dw_rows(dw, in, y0, y1, ow, pt, pl, z, buf);
+		e.res = res ? res->d + off : NULL;
+		nn_gemm((y1 - y0) * ow, pw->cout, &A, pw->panels, &e, out->d + off, pw->cout);
+	}
+	nn_free(z);
+	nn_free(buf);
 	return 0;
 }

@@ -1,12 +1,21 @@
 /*
  * nn_gemm.c — the matrix product behind every convolution.
  *
- * C[m][n] = A[m][k] * B[k][n] + bias[n], GotoBLAS-style: B is packed once
- * at model load into 16-column panels ([k][16], contiguous), A is packed per
- * block of rows into MR-row slivers ([k][MR]), and a register-blocked
- * micro-kernel computes an MR x 16 tile with all accumulators in registers.
- * Kernels: AVX-512 (MR 14), AVX2+FMA (MR 6), portable C (MR 4, whatever the
- * compiler vectorises). The choice is made once, at first use, from cpuid;
+ * C[i][n] = act(sum_k A[i][k] * B[k][n] + bias[n] + R[i][n]) with B packed
+ * once at model load into 16-column panels ([K][16], contiguous) and A
+ * read where it lies: a 1x1 convolution's A is its input tensor, a k x k
+ * convolution's A rows are windows of a zero-padded input, each window kh
+ * runs of kw*cin contiguous floats (struct nn_amat). Nothing is copied or
+ * packed per run: packing A was ~20% of BlazeFace's time, and most layers
+ * of these networks have K and N of 16 to 100, where a copy costs as much
+ * as the arithmetic.
+ *
+ * A register-blocked micro-kernel computes MR rows x 16 or 32 columns
+ * with every accumulator in a register, and applies the epilogue (bias,
+ * residual, activation) before its single store: the residual adds and
+ * activations of the networks cost no extra pass over memory.
+ * Kernels: AVX-512 (12 x 32), AVX2+FMA (6 x 16), portable C (4 x 16). The
+ * choice is made once, at first use, from cpuid;
  * SEALCAM_NN_ISA=generic|avx2|avx512 forces one (tests compare them).
  */
 #include <immintrin.h>
@@ -14,114 +23,254 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
+#include "nn_int.h"
 
 #define NR 16           /* panel width (floats) */
-#define MR_MAX 14
 
-typedef void (*kernel_fn)(int k, const float *a, const float *b, float *c,
-                          int ldc, const float *bias);
+/* Everything a kernel call needs besides its tile position. */
+struct kctx {
+	const struct nn_amat *A;
+	ptrdiff_t pstride;      /* floats from one panel to the next: K * 16 */
+	ptrdiff_t ldc, ldr;
+	const float *res;       /* residual rows or NULL */
+	enum nn_act act;
+	float alpha;
+};
 
-/* Portable kernel: 4 x 16, plain loops. */
-static void kern_generic(int k, const float *a, const float *b, float *c,
-                         int ldc, const float *bias)
+typedef void (*kernel_fn)(const struct kctx *x, int rows, int cols, const float *a,
+                          const float *b, const float *bias, const float *res, float *c);
+
+static float act1(float v, enum nn_act act, float alpha)
 {
+	switch (act) {
+	case NN_ACT_NONE:
+		return v;
+	case NN_ACT_RELU:
+		return v > 0.f ? v : 0.f;
+	case NN_ACT_RELU6:
+		return v < 0.f ? 0.f : v > 6.f ? 6.f : v;
+	case NN_ACT_LEAKY:
+		return v > 0.f ? v : alpha * v;
+	case NN_ACT_HSWISH: {
+		float t = v + 3.f;
+		t = t < 0.f ? 0.f : t > 6.f ? 6.f : t;
+		return v * t * (alpha != 0.f ? alpha : 1.f / 6.f);
+	}
+	case NN_ACT_SIGMOID:
+		return nn_sigmoid(v);
+	}
+	return v;
+}
+
+/* Portable kernel: 4 rows x 16 columns, plain loops the compiler may
+ * vectorise. Rows past `rows` repeat the last row (never stored). */
+static void kern_generic(const struct kctx *x, int rows, int cols, const float *a,
+                         const float *b, const float *bias, const float *res, float *c)
+{
+	const struct nn_amat *A = x->A;
+	const float *ap[4];
 	float acc[4][NR];
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 4; i++) {
+		ap[i] = a + (i < rows ? i : rows - 1) * A->lda;
 		memcpy(acc[i], bias, sizeof(acc[i]));
-	for (int kk = 0; kk < k; kk++) {
-		const float *bp = b + (size_t)kk * NR, *ap = a + (size_t)kk * 4;
-		for (int i = 0; i < 4; i++)
-			for (int j = 0; j < NR; j++)
-				acc[i][j] += ap[i] * bp[j];
 	}
-	for (int i = 0; i < 4; i++)
-		memcpy(c + (size_t)i * ldc, acc[i], sizeof(acc[i]));
+	for (int s = 0; s < A->nseg; s++) {
+		for (int kk = 0; kk < A->seg; kk++, b += NR)
+			for (int i = 0; i < 4; i++)
+				for (int j = 0; j < NR; j++)
+					acc[i][j] += ap[i][kk] * b[j];
+		for (int i = 0; i < 4; i++)
+			ap[i] += A->segstride;
+	}
+	for (int i = 0; i < rows; i++)
+		for (int j = 0; j < cols; j++) {
+			float v = acc[i][j] + (res ? res[i * x->ldr + j] : 0.f);
+			c[i * x->ldc + j] = act1(v, x->act, x->alpha);
+		}
 }
 
 #if defined(__x86_64__)
-/* AVX2+FMA: 6 rows x 2 ymm = 12 accumulators, 2 B loads, 6 broadcasts. */
+/* AVX2+FMA: 6 rows x 2 ymm = 12 accumulators. */
+#define MR2 6
 __attribute__((target("avx2,fma")))
-static void kern_avx2(int k, const float *a, const float *b, float *c,
-                      int ldc, const float *bias)
+static inline __m256 act256(__m256 v, enum nn_act act, float alpha)
 {
-	__m256 bl = _mm256_loadu_ps(bias), bh = _mm256_loadu_ps(bias + 8);
-	__m256 c0l = bl, c0h = bh, c1l = bl, c1h = bh, c2l = bl, c2h = bh;
-	__m256 c3l = bl, c3h = bh, c4l = bl, c4h = bh, c5l = bl, c5h = bh;
+	const __m256 z = _mm256_setzero_ps(), six = _mm256_set1_ps(6.f);
 
-	for (int kk = 0; kk < k; kk++, a += 6, b += NR) {
-		__m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8), x;
-		x = _mm256_broadcast_ss(a + 0);
-		c0l = _mm256_fmadd_ps(x, b0, c0l); c0h = _mm256_fmadd_ps(x, b1, c0h);
-		x = _mm256_broadcast_ss(a + 1);
-		c1l = _mm256_fmadd_ps(x, b0, c1l); c1h = _mm256_fmadd_ps(x, b1, c1h);
-		x = _mm256_broadcast_ss(a + 2);
-		c2l = _mm256_fmadd_ps(x, b0, c2l); c2h = _mm256_fmadd_ps(x, b1, c2h);
-		x = _mm256_broadcast_ss(a + 3);
-		c3l = _mm256_fmadd_ps(x, b0, c3l); c3h = _mm256_fmadd_ps(x, b1, c3h);
-		x = _mm256_broadcast_ss(a + 4);
-		c4l = _mm256_fmadd_ps(x, b0, c4l); c4h = _mm256_fmadd_ps(x, b1, c4h);
-		x = _mm256_broadcast_ss(a + 5);
-		c5l = _mm256_fmadd_ps(x, b0, c5l); c5h = _mm256_fmadd_ps(x, b1, c5h);
+	switch (act) {
+	case NN_ACT_RELU:
+		return _mm256_max_ps(v, z);
+	case NN_ACT_RELU6:
+		return _mm256_min_ps(_mm256_max_ps(v, z), six);
+	case NN_ACT_LEAKY: {
+		__m256 m = _mm256_mul_ps(v, _mm256_set1_ps(alpha));
+		return _mm256_blendv_ps(m, v, _mm256_cmp_ps(v, z, _CMP_GT_OQ));
 	}
-	_mm256_storeu_ps(c, c0l); _mm256_storeu_ps(c + 8, c0h); c += ldc;
-	_mm256_storeu_ps(c, c1l); _mm256_storeu_ps(c + 8, c1h); c += ldc;
-	_mm256_storeu_ps(c, c2l); _mm256_storeu_ps(c + 8, c2h); c += ldc;
-	_mm256_storeu_ps(c, c3l); _mm256_storeu_ps(c + 8, c3h); c += ldc;
-	_mm256_storeu_ps(c, c4l); _mm256_storeu_ps(c + 8, c4h); c += ldc;
-	_mm256_storeu_ps(c, c5l); _mm256_storeu_ps(c + 8, c5h);
+	case NN_ACT_HSWISH: {
+		__m256 t = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, _mm256_set1_ps(3.f)), z), six);
+		return _mm256_mul_ps(_mm256_mul_ps(v, t), _mm256_set1_ps(alpha != 0.f ? alpha : 1.f / 6.f));
+	}
+	default:
+		return v;
+	}
 }
 
-/* AVX-512: 14 rows x 1 zmm; each FMA takes its A value as an embedded
- * broadcast, so one B load feeds 14 FMAs. */
-__attribute__((target("avx512f")))
-static void kern_avx512(int k, const float *a, const float *b, float *c,
-                        int ldc, const float *bias)
+__attribute__((target("avx2,fma")))
+static void kern_avx2(const struct kctx *x, int rows, int cols, const float *a,
+                      const float *b, const float *bias, const float *res, float *c)
 {
-	__m512 bv = _mm512_loadu_ps(bias);
-	__m512 c0 = bv, c1 = bv, c2 = bv, c3 = bv, c4 = bv, c5 = bv, c6 = bv;
-	__m512 c7 = bv, c8 = bv, c9 = bv, c10 = bv, c11 = bv, c12 = bv, c13 = bv;
+	const struct nn_amat *A = x->A;
+	const float *ap[MR2];
+	__m256 lo[MR2], hi[MR2];
+	__m256 bl = _mm256_loadu_ps(bias), bh = _mm256_loadu_ps(bias + 8);
 
-	for (int kk = 0; kk < k; kk++, a += 14, b += NR) {
-		__m512 x = _mm512_load_ps(b);
-		c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), x, c0);
-		c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), x, c1);
-		c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), x, c2);
-		c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), x, c3);
-		c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), x, c4);
-		c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), x, c5);
-		c6 = _mm512_fmadd_ps(_mm512_set1_ps(a[6]), x, c6);
-		c7 = _mm512_fmadd_ps(_mm512_set1_ps(a[7]), x, c7);
-		c8 = _mm512_fmadd_ps(_mm512_set1_ps(a[8]), x, c8);
-		c9 = _mm512_fmadd_ps(_mm512_set1_ps(a[9]), x, c9);
-		c10 = _mm512_fmadd_ps(_mm512_set1_ps(a[10]), x, c10);
-		c11 = _mm512_fmadd_ps(_mm512_set1_ps(a[11]), x, c11);
-		c12 = _mm512_fmadd_ps(_mm512_set1_ps(a[12]), x, c12);
-		c13 = _mm512_fmadd_ps(_mm512_set1_ps(a[13]), x, c13);
+	for (int i = 0; i < MR2; i++) {
+		ap[i] = a + (i < rows ? i : rows - 1) * A->lda;
+		lo[i] = bl;
+		hi[i] = bh;
 	}
-	_mm512_storeu_ps(c, c0); c += ldc; _mm512_storeu_ps(c, c1); c += ldc;
-	_mm512_storeu_ps(c, c2); c += ldc; _mm512_storeu_ps(c, c3); c += ldc;
-	_mm512_storeu_ps(c, c4); c += ldc; _mm512_storeu_ps(c, c5); c += ldc;
-	_mm512_storeu_ps(c, c6); c += ldc; _mm512_storeu_ps(c, c7); c += ldc;
-	_mm512_storeu_ps(c, c8); c += ldc; _mm512_storeu_ps(c, c9); c += ldc;
-	_mm512_storeu_ps(c, c10); c += ldc; _mm512_storeu_ps(c, c11); c += ldc;
-	_mm512_storeu_ps(c, c12); c += ldc; _mm512_storeu_ps(c, c13);
+	for (int s = 0; s < A->nseg; s++) {
+		for (int kk = 0; kk < A->seg; kk++, b += NR) {
+			__m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+			for (int i = 0; i < MR2; i++) {
+				__m256 v = _mm256_broadcast_ss(ap[i] + kk);
+				lo[i] = _mm256_fmadd_ps(v, b0, lo[i]);
+				hi[i] = _mm256_fmadd_ps(v, b1, hi[i]);
+			}
+		}
+		for (int i = 0; i < MR2; i++)
+			ap[i] += A->segstride;
+	}
+	for (int i = 0; i < rows; i++) {
+		float *cp = c + i * x->ldc;
+		if (res) {
+			const float *rp = res + i * x->ldr;
+			if (cols == NR) {
+				lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(rp));
+				hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(rp + 8));
+			} else {
+				float t[NR] = { 0 };
+				memcpy(t, rp, cols * sizeof(float));
+				lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(t));
+				hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(t + 8));
+			}
+		}
+		__m256 v0 = act256(lo[i], x->act, x->alpha), v1 = act256(hi[i], x->act, x->alpha);
+		if (cols == NR) {
+			_mm256_storeu_ps(cp, v0);
+			_mm256_storeu_ps(cp + 8, v1);
+		} else {
+			float t[NR];
+			_mm256_storeu_ps(t, v0);
+			_mm256_storeu_ps(t + 8, v1);
+			memcpy(cp, t, cols * sizeof(float));
+		}
+	}
+}
+
+/* AVX-512: 12 rows x 2 zmm (two panels) = 24 accumulators; each A value
+ * is broadcast once and feeds two FMAs. cols <= 16 uses one panel. */
+#define MR5 12
+__attribute__((target("avx512f")))
+static inline __m512 act512(__m512 v, enum nn_act act, float alpha)
+{
+	const __m512 z = _mm512_setzero_ps(), six = _mm512_set1_ps(6.f);
+
+	switch (act) {
+	case NN_ACT_RELU:
+		return _mm512_max_ps(v, z);
+	case NN_ACT_RELU6:
+		return _mm512_min_ps(_mm512_max_ps(v, z), six);
+	case NN_ACT_LEAKY: {
+		__mmask16 neg = _mm512_cmp_ps_mask(v, z, _CMP_LE_OQ);
+		return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(alpha));
+	}
+	case NN_ACT_HSWISH: {
+		__m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(v, _mm512_set1_ps(3.f)), z), six);
+		return _mm512_mul_ps(_mm512_mul_ps(v, t), _mm512_set1_ps(alpha != 0.f ? alpha : 1.f / 6.f));
+	}
+	default:
+		return v;
+	}
+}
+
+__attribute__((target("avx512f")))
+static void kern_avx512(const struct kctx *x, int rows, int cols, const float *a,
+                        const float *b, const float *bias, const float *res, float *c)
+{
+	const struct nn_amat *A = x->A;
+	const ptrdiff_t ps = x->pstride;
+	const float *ap[MR5];
+	__m512 c0[MR5], c1[MR5];
+	__m512 b0v = _mm512_loadu_ps(bias), b1v = _mm512_setzero_ps();
+	__mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16)((1u << cols) - 1);
+	__mmask16 m1 = cols >= 32 ? 0xffff : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+
+	if (cols > 16)
+		b1v = _mm512_loadu_ps(bias + 16);
+	for (int i = 0; i < MR5; i++) {
+		ap[i] = a + (i < rows ? i : rows - 1) * A->lda;
+		c0[i] = b0v;
+		c1[i] = b1v;
+	}
+	if (cols > 16) {
+		for (int s = 0; s < A->nseg; s++) {
+			for (int kk = 0; kk < A->seg; kk++, b += NR) {
+				__m512 w0 = _mm512_load_ps(b), w1 = _mm512_load_ps(b + ps);
+#pragma GCC unroll 12
+				for (int i = 0; i < MR5; i++) {
+					__m512 v = _mm512_set1_ps(ap[i][kk]);
+					c0[i] = _mm512_fmadd_ps(v, w0, c0[i]);
+					c1[i] = _mm512_fmadd_ps(v, w1, c1[i]);
+				}
+			}
+			for (int i = 0; i < MR5; i++)
+				ap[i] += A->segstride;
+		}
+	} else {
+		for (int s = 0; s < A->nseg; s++) {
+			for (int kk = 0; kk < A->seg; kk++, b += NR) {
+				__m512 w0 = _mm512_load_ps(b);
+#pragma GCC unroll 12
+				for (int i = 0; i < MR5; i++)
+					c0[i] = _mm512_fmadd_ps(_mm512_set1_ps(ap[i][kk]), w0, c0[i]);
+			}
+			for (int i = 0; i < MR5; i++)
+				ap[i] += A->segstride;
+		}
+	}
+	for (int i = 0; i < rows; i++) {
+		float *cp = c + i * x->ldc;
+		__m512 v0 = c0[i], v1 = c1[i];
+		if (res) {
+			const float *rp = res + i * x->ldr;
+			v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, rp));
+			if (m1)
+				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, rp + 16));
+		}
+		_mm512_mask_storeu_ps(cp, m0, act512(v0, x->act, x->alpha));
+		if (m1)
+			_mm512_mask_storeu_ps(cp + 16, m1, act512(v1, x->act, x->alpha));
+	}
 }
 #endif
 
 static struct {
 	kernel_fn fn;
-	int mr;
+	int mr, nr;     /* rows and columns a call covers */
+	int level;      /* 0 generic, 1 avx2, 2 avx512 */
 	const char *name;
 } g_kern;
 
 static void pick_kernel_named(const char *force)
 {
-
 	g_kern.fn = kern_generic;
 	g_kern.mr = 4;
+	g_kern.nr = NR;
 	g_kern.name = "generic";
+	g_kern.level = 0;
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	int has512 = __builtin_cpu_supports("avx512f");
@@ -132,12 +281,15 @@ static void pick_kernel_named(const char *force)
 		has512 = 0;
 	if (has512) {
 		g_kern.fn = kern_avx512;
-		g_kern.mr = 14;
+		g_kern.mr = MR5;
+		g_kern.nr = 2 * NR;
 		g_kern.name = "avx512";
+		g_kern.level = 2;
 	} else if (has2) {
 		g_kern.fn = kern_avx2;
-		g_kern.mr = 6;
+		g_kern.mr = MR2;
 		g_kern.name = "avx2";
+		g_kern.level = 1;
 	}
 #else
 	(void)force;
@@ -155,6 +307,12 @@ int nn_set_isa(const char *name)
 {
 	pick_kernel_named(name);
 	return strcmp(g_kern.name, name) == 0 ? 0 : -1;
+}
+
+int nn_isa_level(void)
+{
+	ensure_kernel();
+	return g_kern.level;
 }
 
 const char *nn_isa(void)
@@ -182,74 +340,41 @@ int nn_pack_panels(const float *b, int k, int n, float **panels)
 	return 0;
 }
 
-/* Pack rows [i0, i0+rows) of A into MR-row slivers, zero-padding the last. */
-static void pack_a(const float *a, int lda, int rows, int k, int mr, float *dst)
+void nn_gemm(int m, int n, const struct nn_amat *A, const float *panels,
+             const struct nn_epilogue *e, float *c, ptrdiff_t ldc)
 {
-	for (int s = 0; s < rows; s += mr) {
-		int r = rows - s < mr ? rows - s : mr;
-		float *d = dst + (size_t)s * k;
-		for (int i = 0; i < r; i++) {
-			const float *src = a + (size_t)(s + i) * lda;
-			for (int kk = 0; kk < k; kk++)
-				d[(size_t)kk * mr + i] = src[kk];
-		}
-		for (int i = r; i < mr; i++)
-			for (int kk = 0; kk < k; kk++)
-				d[(size_t)kk * mr + i] = 0.f;
-	}
-}
+	struct kctx x;
+	int K = A->seg * A->nseg, mr, nr;
+	float bias[2 * NR];
 
-int nn_gemm_mr(void)
-{
 	ensure_kernel();
-	return g_kern.mr;
-}
-
-void nn_gemm_slivers(int rows, int n, int k, const float *apacked,
-                     const float *panels, const float *bias, float *c, int ldc)
-{
-	int mr = nn_gemm_mr(), np = (n + NR - 1) / NR;
-	float tile[MR_MAX * NR];
-	float bias16[NR];
-
-	for (int q = 0; q < np; q++) {
-		int cols = n - q * NR < NR ? n - q * NR : NR;
-		const float *bp = panels + (size_t)q * k * NR;
-		for (int j = 0; j < NR; j++)
-			bias16[j] = (bias && j < cols) ? bias[q * NR + j] : 0.f;
-		for (int s = 0; s < rows; s += mr) {
-			int r = rows - s < mr ? rows - s : mr;
-			float *cp = c + (size_t)s * ldc + q * NR;
-			if (r == mr && cols == NR) {
-				g_kern.fn(k, apacked + (size_t)s * k, bp, cp, ldc, bias16);
-				continue;
+	mr = g_kern.mr;
+	nr = g_kern.nr;
+	x.A = A;
+	x.pstride = (ptrdiff_t)K * NR;
+	x.ldc = ldc;
+	x.ldr = e->ldr;
+	x.res = e->res;
+	x.act = e->act;
+	x.alpha = e->alpha;
+	/* Blocks of rows whose A (mb x K floats) stays in L2; within a block,
+	 * columns outer so a column tile's panels (K x 32 floats) stay in L1
+	 * while the block's rows stream past. */
+	int mb = (int)((128 * 1024 / sizeof(float)) / (K > 0 ? K : 1));
+	mb = mb < mr ? mr : mb - mb % mr;
+	for (int b0 = 0; b0 < m; b0 += mb) {
+		int b1 = m - b0 < mb ? m : b0 + mb;
+		for (int j0 = 0; j0 < n; j0 += nr) {
+			int cols = n - j0 < nr ? n - j0 : nr;
+			const float *bp = panels + (size_t)(j0 / NR) * K * NR;
+			for (int j = 0; j < 2 * NR; j++)
+				bias[j] = e->bias && j < cols ? e->bias[j0 + j] : 0.f;
+			for (int i0 = b0; i0 < b1; i0 += mr) {
+				int rows = b1 - i0 < mr ? b1 - i0 : mr;
+				g_kern.fn(&x, rows, cols, A->a + (ptrdiff_t)i0 * A->lda, bp, bias,
+				          e->res ? e->res + (ptrdiff_t)i0 * e->ldr + j0 : NULL,
+				          c + (ptrdiff_t)i0 * ldc + j0);
 			}
-			g_kern.fn(k, apacked + (size_t)s * k, bp, tile, NR, bias16);
-			for (int i = 0; i < r; i++)
-				memcpy(cp + (size_t)i * ldc, tile + i * NR, cols * sizeof(float));
 		}
 	}
-}
-
-int nn_gemm(int m, int n, int k, const float *a, int lda, const float *panels,
-            const float *bias, float *c, int ldc)
-{
-	int mr = nn_gemm_mr(), mc;
-	float *abuf;
-
-	/* Row block: its packed A (mc * k floats) stays in L2 while every
-	 * panel of B streams past it. */
-	mc = (48 * 1024) / (k > 0 ? k : 1);
-	mc = mc < mr ? mr : mc > 1024 ? 1024 : mc;
-	mc -= mc % mr;
-	abuf = nn_alloc((size_t)mc * k * sizeof(float));
-	if (abuf == NULL)
-		return -1;
-	for (int i0 = 0; i0 < m; i0 += mc) {
-		int rows = m - i0 < mc ? m - i0 : mc;
-		pack_a(a + (size_t)i0 * lda, lda, rows, k, mr, abuf);
-		nn_gemm_slivers(rows, n, k, abuf, panels, bias, c + (size_t)i0 * ldc, ldc);
-	}
-	nn_free(abuf);
-	return 0;
 }

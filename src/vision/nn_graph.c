@@ -7,56 +7,15 @@
  * their weights packed (nn_conv), constants become broadcastable tensors.
  * An op outside the supported set fails the load (fail closed: a model we
  * cannot run exactly is no model).
- * Run: evaluate the prepared nodes in order; each intermediate tensor is
- * released as soon as its last consumer has run.
+ * Fusion (nn_graph_fuse.c) and evaluation (nn_graph_run.c) follow.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "nn_model.h"
+#include "nn_graph_int.h"
 #include "nn_weights_int.h"
-
-#define MAX_NODES 4096
-#define MAX_INPUTS 8
-
-enum gop {
-	G_INPUT, G_CONST, G_CONV, G_DWCONV, G_BINARY, G_ACT, G_MEAN, G_CONCAT,
-	G_RESIZE, G_MAXPOOL, G_PAD, G_IDENTITY,
-	G_HSWISH,       /* x * relu6(x + 3) * k: MobileNetV3's 4-node chain, fused */
-	G_DEAD,         /* folded into another node; never evaluated */
-};
-
-struct gnode {
-	char *name;
-	enum gop op;
-	int in[MAX_INPUTS];     /* producer node indices (non-const inputs) */
-	int nin;
-	int uses;               /* consumers within the prepared graph */
-	int left;               /* consumers still to run (per run) */
-	struct nn_tensor out;
-	/* op parameters */
-	struct nn_conv conv;
-	struct nn_dwconv dw;
-	enum nn_binop binop;
-	enum nn_act act;
-	int k, s;               /* maxpool */
-	enum nn_pad pad;
-	int rh, rw, align, halfpx; /* resize target (declared), flags */
-	int pads[8];            /* pad: [before, after] per NHWC dim */
-	struct nn_tensor cval;  /* constant value */
-	enum nn_act post;       /* binary: activation fused from the next node */
-	float hk;               /* hswish: the graph's 1/6 */
-};
-
-struct nn_graph {
-	struct gnode *n;        /* prepared nodes, in evaluation order */
-	int count;
-	int *outputs;           /* indices into n */
-	int noutputs;
-	int in_h, in_w;         /* declared input size */
-	int cur_h, cur_w;       /* size of the current run's input */
-};
 
 static const char *attr_s(json_t *node, const char *key)
 {
@@ -246,7 +205,7 @@ static int prepare(struct loader *L, int ji)
 
 	if (L->state[ji] >= 0)
 		return L->state[ji];
-	if (L->state[ji] == -2 || op == NULL || name == NULL || G->count >= MAX_NODES)
+	if (L->state[ji] == -2 || op == NULL || name == NULL || G->count >= NN_GRAPH_MAX_NODES)
 		return -1;
 	L->state[ji] = -2;
 	memset(&g, 0, sizeof(g));
@@ -298,7 +257,7 @@ static int prepare(struct loader *L, int ji)
 		g.nin = 1;
 	} else if (!strcmp(op, "ConcatV2")) {
 		const struct nn_weight *ax = const_input(L, node, ninputs - 1);
-		if (ax == NULL || (ax->d[0] != 3 && ax->d[0] != -1) || ninputs - 1 > MAX_INPUTS)
+		if (ax == NULL || (ax->d[0] != 3 && ax->d[0] != -1) || ninputs - 1 > NN_GRAPH_MAX_INPUTS)
 			goto bad;
 		for (int i = 0; i < ninputs - 1; i++)
 			if ((g.in[i] = input_node(L, node, i)) < 0)
@@ -359,64 +318,6 @@ bad:
 	return -1;
 }
 
-/* Peephole: an activation whose input has no other consumer is done by
- * the producer (conv, depthwise, add/mul) as it writes its output; the
- * activation node then only hands the tensor on (see G_IDENTITY). Saves a
- * pass over the tensor and a copy. */
-static void fuse(struct nn_graph *G)
-{
-	for (int i = 0; i < G->count; i++) {
-		struct gnode *n = &G->n[i], *p;
-		if (n->op != G_ACT || n->act == NN_ACT_SIGMOID)
-			continue;
-		p = &G->n[n->in[0]];
-		if (p->uses != 1)
-			continue;
-		if (p->op == G_CONV && p->conv.act == NN_ACT_NONE)
-			p->conv.act = n->act;
-		else if (p->op == G_DWCONV && p->dw.act == NN_ACT_NONE)
-			p->dw.act = n->act;
-		else if (p->op == G_BINARY && p->post == NN_ACT_NONE)
-			p->post = n->act;
-		else
-			continue;
-		n->op = G_IDENTITY;
-	}
-	/* Hard swish, as TF.js exports it: m = Mul(k, x); a = Add(x, 3) with
-	 * Relu6 fused above and handed on by an identity r; y = Mul(m, r).
-	 * Four passes over the tensor become one. */
-	for (int i = 0; i < G->count; i++) {
-		struct gnode *y = &G->n[i], *m, *r, *a;
-		if (y->op != G_BINARY || y->binop != NN_MUL || y->post != NN_ACT_NONE)
-			continue;
-		for (int sw = 0; sw < 2; sw++) {
-			m = &G->n[y->in[sw]];
-			r = &G->n[y->in[!sw]];
-			if (m->op != G_BINARY || m->binop != NN_MUL || m->post != NN_ACT_NONE ||
-			    m->uses != 1 || r->op != G_IDENTITY || r->uses != 1)
-				continue;
-			a = &G->n[r->in[0]];
-			if (a->op != G_BINARY || a->binop != NN_ADD || a->post != NN_ACT_RELU6 ||
-			    a->uses != 1)
-				continue;
-			/* m = k * x (either order), a = x + 3 (either order) */
-			int mk = G->n[m->in[0]].op == G_CONST ? 0 : 1, ak = G->n[a->in[0]].op == G_CONST ? 0 : 1;
-			const struct gnode *kc = &G->n[m->in[mk]], *tc = &G->n[a->in[ak]];
-			int x = m->in[!mk];
-			if (kc->op != G_CONST || tc->op != G_CONST || nn_tensor_size(&kc->cval) != 1 ||
-			    nn_tensor_size(&tc->cval) != 1 || tc->cval.d[0] != 3.f || a->in[!ak] != x)
-				continue;
-			y->op = G_HSWISH;
-			y->hk = kc->cval.d[0];
-			y->in[0] = x;
-			y->nin = 1;
-			m->op = a->op = r->op = G_DEAD;
-			G->n[x].uses -= 1;      /* was read by m and a, now by y */
-			break;
-		}
-	}
-}
-
 struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs,
                                int noutputs)
 {
@@ -431,7 +332,7 @@ struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs
 		return NULL;
 	L.nodes = json_object_get(json_object_get(root, "modelTopology"), "node");
 	nn = json_array_size(L.nodes);
-	if (nn == 0 || nn > MAX_NODES)
+	if (nn == 0 || nn > NN_GRAPH_MAX_NODES)
 		goto err;
 	G = calloc(1, sizeof(*G));
 	L.state = malloc(nn * sizeof(int));
@@ -455,7 +356,8 @@ struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs
 		G->n[G->outputs[o]].uses++;     /* the caller is a consumer too */
 	}
 	G->noutputs = noutputs;
-	fuse(G);
+	G->profile = getenv("SEALCAM_NN_PROFILE") != NULL;
+	nn_graph_fuse(G);
 	/* Declared input size from the Placeholder's shape [1, H, W, 3]. */
 	for (int i = 0; i < G->count; i++) {
 		if (G->n[i].op != G_INPUT)
@@ -486,6 +388,8 @@ void nn_graph_free(struct nn_graph *g)
 {
 	if (g == NULL)
 		return;
+	if (g->profile && g->runs > 0)
+		nn_graph_profile_print(g);
 	for (int i = 0; g->n && i < g->count; i++) {
 		struct gnode *n = &g->n[i];
 		free(n->name);
@@ -496,6 +400,7 @@ void nn_graph_free(struct nn_graph *g)
 	}
 	free(g->n);
 	free(g->outputs);
+	free(g->chains);
 	free(g);
 }
 
@@ -503,165 +408,4 @@ void nn_graph_input_size(const struct nn_graph *g, int *h, int *w)
 {
 	*h = g->in_h;
 	*w = g->in_w;
-}
-
-static int pad_tensor(const struct nn_tensor *in, const int *p, struct nn_tensor *out)
-{
-	int oh = in->h + p[2] + p[3], ow = in->w + p[4] + p[5], oc = in->c + p[6] + p[7];
-
-	if (nn_tensor_init(out, oh, ow, oc) != 0)
-		return -1;
-	memset(out->d, 0, nn_tensor_size(out) * sizeof(float));
-	for (int y = 0; y < in->h; y++)
-		for (int x = 0; x < in->w; x++)
-			memcpy(out->d + ((size_t)(y + p[2]) * ow + x + p[4]) * oc + p[6],
-			       in->d + ((size_t)y * in->w + x) * in->c, in->c * sizeof(float));
-	return 0;
-}
-
-static const struct nn_tensor *value(struct nn_graph *G, int i)
-{
-	return G->n[i].op == G_CONST ? &G->n[i].cval : &G->n[i].out;
-}
-
-static void consumed(struct nn_graph *G, int i)
-{
-	struct gnode *n = &G->n[i];
-
-	if (n->op != G_CONST && --n->left == 0)
-		nn_tensor_release(&n->out);
-}
-
-int nn_graph_run(struct nn_graph *G, const struct nn_tensor *in, struct nn_tensor *outs)
-{
-	int ret = -1;
-
-	G->cur_h = in->h;
-	G->cur_w = in->w;
-	for (int i = 0; i < G->count; i++)
-		G->n[i].left = G->n[i].uses;
-	for (int i = 0; i < G->count; i++) {
-		struct gnode *n = &G->n[i];
-		const struct nn_tensor *a = n->nin > 0 ? value(G, n->in[0]) : NULL;
-		int r = -1;
-
-		switch (n->op) {
-		case G_CONST:
-		case G_DEAD:
-			continue;
-		case G_HSWISH: {
-			struct gnode *src = &G->n[n->in[0]];
-			if (src->op != G_INPUT && src->left == 1) {
-				n->out = src->out;
-				memset(&src->out, 0, sizeof(src->out));
-				r = 0;
-			} else {
-				r = nn_tensor_init(&n->out, a->h, a->w, a->c);
-				if (r == 0)
-					memcpy(n->out.d, a->d, nn_tensor_size(a) * sizeof(float));
-			}
-			if (r == 0) {
-				float *d = n->out.d, hk = n->hk;
-				size_t cnt = nn_tensor_size(&n->out);
-				for (size_t j = 0; j < cnt; j++) {
-					float v = d[j] + 3.f;
-					v = v < 0.f ? 0.f : v > 6.f ? 6.f : v;
-					d[j] = d[j] * hk * v;
-				}
-			}
-			break;
-		}
-		case G_INPUT:
-			r = nn_tensor_init(&n->out, in->h, in->w, in->c);
-			if (r == 0)
-				memcpy(n->out.d, in->d, nn_tensor_size(in) * sizeof(float));
-			break;
-		case G_CONV:
-			r = nn_conv_run(&n->conv, a, &n->out);
-			break;
-		case G_DWCONV:
-			r = nn_dwconv_run(&n->dw, a, &n->out);
-			break;
-		case G_BINARY: {
-			/* When an operand of the output's shape dies here, reuse
-			 * its buffer (the second only if the op commutes). */
-			struct gnode *s0 = &G->n[n->in[0]], *s1 = &G->n[n->in[1]];
-			const struct nn_tensor *b = value(G, n->in[1]);
-			r = -1;
-			if (n->in[0] != n->in[1] && s0->op != G_CONST && s0->op != G_INPUT &&
-			    s0->left == 1 && nn_tensor_size(a) >= nn_tensor_size(b)) {
-				n->out = s0->out;
-				memset(&s0->out, 0, sizeof(s0->out));
-				r = nn_binary_inplace(n->binop, &n->out, b);
-			} else if (n->in[0] != n->in[1] && n->binop != NN_SUB && s1->op != G_CONST &&
-			           s1->op != G_INPUT && s1->left == 1 &&
-			           nn_tensor_size(b) >= nn_tensor_size(a)) {
-				n->out = s1->out;
-				memset(&s1->out, 0, sizeof(s1->out));
-				r = nn_binary_inplace(n->binop, &n->out, a);
-			} else {
-				r = nn_binary(n->binop, a, b, &n->out);
-			}
-			if (r == 0 && n->post != NN_ACT_NONE)
-				nn_act_apply(n->out.d, nn_tensor_size(&n->out), n->post, 0);
-			break;
-		}
-		case G_ACT:
-		case G_IDENTITY: {
-			struct gnode *src = &G->n[n->in[0]];
-			if (src->op != G_CONST && src->left == 1) {
-				/* Last consumer: take the buffer instead of copying. */
-				n->out = src->out;
-				memset(&src->out, 0, sizeof(src->out));
-				r = 0;
-			} else {
-				r = nn_tensor_init(&n->out, a->h, a->w, a->c);
-				if (r == 0)
-					memcpy(n->out.d, a->d, nn_tensor_size(a) * sizeof(float));
-			}
-			if (r == 0 && n->op == G_ACT)
-				nn_act_apply(n->out.d, nn_tensor_size(&n->out), n->act, 0);
-			break;
-		}
-		case G_MEAN:
-			r = nn_mean_hw(a, &n->out);
-			break;
-		case G_CONCAT: {
-			const struct nn_tensor *v[MAX_INPUTS];
-			for (int j = 0; j < n->nin; j++)
-				v[j] = value(G, n->in[j]);
-			r = nn_concat(v, n->nin, &n->out);
-			break;
-		}
-		case G_RESIZE: {
-			/* Targets were fixed for the declared input; scale them. */
-			int oh = (int)((long)n->rh * G->cur_h / G->in_h);
-			int ow = (int)((long)n->rw * G->cur_w / G->in_w);
-			r = nn_resize_bilinear(a, &n->out, oh, ow, n->align, n->halfpx);
-			break;
-		}
-		case G_MAXPOOL:
-			r = nn_maxpool(a, &n->out, n->k, n->s, n->pad);
-			break;
-		case G_PAD:
-			r = pad_tensor(a, n->pads, &n->out);
-			break;
-		}
-		if (r != 0) {
-			log_err("nn", "node=%s err=\"evaluation failed\"", n->name);
-			goto out;
-		}
-		for (int j = 0; j < n->nin; j++)
-			consumed(G, n->in[j]);
-	}
-	for (int o = 0; o < G->noutputs; o++) {
-		struct gnode *n = &G->n[G->outputs[o]];
-		outs[o] = n->out;       /* ownership moves to the caller */
-		memset(&n->out, 0, sizeof(n->out));
-	}
-	ret = 0;
-out:
-	for (int i = 0; i < G->count; i++)
-		nn_tensor_release(&G->n[i].out);
-	return ret;
 }

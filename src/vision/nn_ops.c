@@ -147,14 +147,16 @@ static void act_apply(float *restrict p, size_t n, enum nn_act act, float alpha)
 				p[i] = p[i] > 0.f ? p[i] : alpha * p[i];
 		}
 		break;
-	case NN_ACT_HSWISH:
+	case NN_ACT_HSWISH: {
+		float k = alpha != 0.f ? alpha : 1.f / 6.f;
 		for (i = 0; i < n; i++) {
 			float v = p[i] + 3.f;
 			v = v > 0.f ? v : 0.f;
 			v = v < 6.f ? v : 6.f;
-			p[i] = p[i] * v * (1.f / 6.f);
+			p[i] = p[i] * v * k;
 		}
 		break;
+	}
 	case NN_ACT_SIGMOID:
 		for (i = 0; i < n; i++)
 			p[i] = 1.f / (1.f + expf(-p[i]));

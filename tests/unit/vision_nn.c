@@ -67,6 +67,67 @@ static void ref_conv(const struct nn_tensor *in, const float *w, const float *b,
 			}
 }
 
+/* Scalar reference activations. */
+static float ref_act(float v, enum nn_act act)
+{
+	switch (act) {
+	case NN_ACT_RELU: return v > 0 ? v : 0;
+	case NN_ACT_RELU6: return v < 0 ? 0 : v > 6 ? 6 : v;
+	case NN_ACT_LEAKY: return v > 0 ? v : 0.1f * v;
+	case NN_ACT_HSWISH: return v * (v + 3 < 0 ? 0 : v + 3 > 6 ? 6 : v + 3) / 6;
+	default: return v;
+	}
+}
+
+/* Depthwise (k x k, stride s) then 1x1 to cout, plus a residual of the
+ * output's shape, then an activation: nn_sep_run and nn_conv_run_res
+ * against the reference. */
+static int sep_case(int h, int w, int c, int cout, int k, int s, enum nn_act act)
+{
+	struct nn_tensor in, res, mid, want, got, got2, t;
+	struct nn_dwconv dw;
+	struct nn_conv pw;
+	float *dwt = malloc(sizeof(float) * k * k * c), *dwb = malloc(sizeof(float) * c);
+	float *pwt = malloc(sizeof(float) * c * cout), *pwb = malloc(sizeof(float) * cout);
+	int ok;
+
+	nn_tensor_init(&in, h, w, c);
+	fill(in.d, nn_tensor_size(&in));
+	fill(dwt, (size_t)k * k * c);
+	fill(dwb, c);
+	fill(pwt, (size_t)c * cout);
+	fill(pwb, cout);
+	ref_conv(&in, dwt, dwb, k, k, c, s, NN_PAD_SAME, 1, &mid);
+	ref_conv(&mid, pwt, pwb, 1, 1, cout, 1, NN_PAD_SAME, 0, &want);
+	nn_tensor_init(&res, want.h, want.w, cout);
+	fill(res.d, nn_tensor_size(&res));
+	for (size_t i = 0; i < nn_tensor_size(&want); i++)
+		want.d[i] = ref_act(want.d[i] + res.d[i], act);
+	ok = nn_dwconv_init(&dw, dwt, dwb, k, k, c, s, s, NN_PAD_SAME, NN_ACT_NONE, 0) == 0 &&
+	     nn_conv_init(&pw, pwt, pwb, 1, 1, c, cout, 1, 1, NN_PAD_SAME, act, act == NN_ACT_LEAKY ? 0.1f : 0) == 0 &&
+	     nn_sep_run(&dw, &pw, &in, &res, &got) == 0 &&
+	     nn_dwconv_run(&dw, &in, &t) == 0 && nn_conv_run_res(&pw, &t, &res, &got2) == 0;
+	ok = ok && got.h == want.h && got.w == want.w && got.c == cout &&
+	     maxdiff(got.d, want.d, nn_tensor_size(&want)) < 1e-3f &&
+	     maxdiff(got2.d, want.d, nn_tensor_size(&want)) < 1e-3f;
+	if (!ok)
+		printf("# sep %dx%dx%d -> %d k%d s%d act%d failed\n", h, w, c, cout, k, s, act);
+	nn_dwconv_release(&dw);
+	nn_conv_release(&pw);
+	nn_tensor_release(&in);
+	nn_tensor_release(&res);
+	nn_tensor_release(&mid);
+	nn_tensor_release(&want);
+	nn_tensor_release(&got);
+	nn_tensor_release(&got2);
+	nn_tensor_release(&t);
+	free(dwt);
+	free(dwb);
+	free(pwt);
+	free(pwb);
+	return ok;
+}
+
 static int conv_case(int h, int w, int cin, int cout, int k, int s, enum nn_pad pad)
 {
 	struct nn_tensor in, got, want;
@@ -95,7 +156,7 @@ static int conv_case(int h, int w, int cin, int cout, int k, int s, enum nn_pad 
 	return ok;
 }
 
-static int dw_case(int h, int w, int c, int k, int s, enum nn_pad pad)
+static int dw_case(int h, int w, int c, int k, int s, enum nn_pad pad, enum nn_act act)
 {
 	struct nn_tensor in, got, want;
 	struct nn_dwconv dw;
@@ -106,9 +167,11 @@ static int dw_case(int h, int w, int c, int k, int s, enum nn_pad pad)
 	fill(in.d, nn_tensor_size(&in));
 	fill(wt, (size_t)k * k * c);
 	fill(b, c);
-	ok = nn_dwconv_init(&dw, wt, b, k, k, c, s, s, pad, NN_ACT_NONE, 0) == 0 &&
+	ok = nn_dwconv_init(&dw, wt, b, k, k, c, s, s, pad, act, act == NN_ACT_LEAKY ? 0.1f : 0) == 0 &&
 	     nn_dwconv_run(&dw, &in, &got) == 0;
 	ref_conv(&in, wt, b, k, k, c, s, pad, 1, &want);
+	for (size_t i = 0; i < nn_tensor_size(&want); i++)
+		want.d[i] = ref_act(want.d[i], act);
 	ok = ok && got.h == want.h && got.w == want.w &&
 	     maxdiff(got.d, want.d, nn_tensor_size(&want)) < 1e-4f;
 	nn_dwconv_release(&dw);
@@ -162,15 +225,26 @@ int main(void)
 		T_ASSERT(conv_case(10, 10, 8, 24, 5, 1, NN_PAD_SAME));
 		T_ASSERT(conv_case(9, 9, 16, 8, 1, 2, NN_PAD_SAME));      /* 1x1 stride 2 */
 		T_ASSERT(conv_case(1, 1, 720, 184, 1, 1, NN_PAD_SAME));   /* squeeze-excite */
+		T_ASSERT(conv_case(19, 21, 3, 24, 5, 2, NN_PAD_SAME));    /* BlazeFace's first */
+		T_ASSERT(conv_case(30, 37, 64, 80, 1, 1, NN_PAD_SAME));   /* 2.5 column tiles */
+
+		t_case("depthwise convolutions match the reference (%s kernel)", isas[i]);
+		T_ASSERT(dw_case(12, 10, 24, 3, 1, NN_PAD_SAME, NN_ACT_NONE));
+		T_ASSERT(dw_case(12, 10, 40, 3, 2, NN_PAD_SAME, NN_ACT_RELU));
+		T_ASSERT(dw_case(11, 9, 7, 5, 1, NN_PAD_SAME, NN_ACT_HSWISH));
+		T_ASSERT(dw_case(11, 9, 72, 5, 2, NN_PAD_SAME, NN_ACT_RELU6));
+		T_ASSERT(dw_case(6, 6, 33, 3, 1, NN_PAD_VALID, NN_ACT_LEAKY));
+		T_ASSERT(dw_case(23, 41, 18, 5, 1, NN_PAD_SAME, NN_ACT_NONE));  /* 16 + 2 channels */
+		T_ASSERT(dw_case(9, 13, 22, 7, 2, NN_PAD_SAME, NN_ACT_NONE));   /* any other window */
+		T_ASSERT(dw_case(2, 3, 16, 5, 1, NN_PAD_SAME, NN_ACT_NONE));    /* all edge pixels */
+
+		t_case("depthwise + 1x1 + residual + activation, fused, match (%s kernel)", isas[i]);
+		T_ASSERT(sep_case(40, 33, 24, 24, 3, 1, NN_ACT_RELU));     /* BlazeFace block */
+		T_ASSERT(sep_case(17, 20, 24, 48, 3, 2, NN_ACT_NONE));     /* stage change */
+		T_ASSERT(sep_case(13, 11, 72, 40, 5, 1, NN_ACT_HSWISH));   /* MobileNetV3 */
+		T_ASSERT(sep_case(64, 70, 16, 20, 3, 1, NN_ACT_RELU6));    /* several strips */
 	}
 	nn_set_isa("avx512");   /* back to the best the CPU has */
-
-	t_case("depthwise convolutions match the reference");
-	T_ASSERT(dw_case(12, 10, 24, 3, 1, NN_PAD_SAME));
-	T_ASSERT(dw_case(12, 10, 40, 3, 2, NN_PAD_SAME));
-	T_ASSERT(dw_case(11, 9, 7, 5, 1, NN_PAD_SAME));
-	T_ASSERT(dw_case(11, 9, 72, 5, 2, NN_PAD_SAME));
-	T_ASSERT(dw_case(6, 6, 33, 3, 1, NN_PAD_VALID));
 
 	t_case("activations: relu6, leaky, hard-swish, sigmoid");
 	{
