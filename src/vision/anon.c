@@ -1,9 +1,11 @@
 /*
  * anon.c — anon_run: decode, analyse, hold, mask, encode (see anon.h).
  *
- * Data flow per frame: decode (strict: any decoder error aborts) -> convert
- * to YUV 4:2:0 at the output size and to RGB at the analysis size -> faces
- * and people -> boxes pushed into the hold buffer -> once the frame
+ * Data flow per frame: decode (strict: any decoder error aborts) -> a
+ * slot of the ring (YUV 4:2:0 at the output size; the decoder's own
+ * frame when it is that already) and its motion cells against the
+ * previous frame -> a worker finds faces and people (anon_work.c) ->
+ * boxes pushed into the hold buffer in frame order -> once the frame
  * hold_frames ahead is analysed, the oldest buffered frame gets the union
  * of the boxes of its neighbourhood and the privacy masks, is filled,
  * encoded with x264 (pts = frame number) and listed in the report.
@@ -24,16 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "anon.h"
-#include "facedet.h"
+#include "anon_int.h"
 #include "log.h"
-#include "persondet.h"
-#include "vimage.h"
 
 #define MAX_DIM 4096
-#define MAX_DET 128
-#define MAX_FRAME_BOXES (MAX_DET * 2 + ANON_MAX_MASKS)
-#define MAX_WORKERS 8
+#define MOTION_STEP 4           /* luma sampled every 4th pixel for motion */
+#define MOTION_LEVEL 6          /* mean |change| per cell that counts as motion */
 
 void anon_opts_default(struct anon_opts *o)
 {
@@ -68,116 +66,31 @@ const char *anon_strerror(enum anon_err e)
 	return "unknown error";
 }
 
-/* One analysis worker: its own detectors (they keep scratch state), the
- * frame it analyses and its result. */
-struct worker {
-	struct run *r;
-	struct facedet *fd;
-	struct persondet *pd;
-	struct vimage *im;          /* analysis picture (RGB, aw x ah) */
-	struct anon_box det[MAX_FRAME_BOXES];
-	int ndet, ok;
-};
-
+/* The calling thread's state: input, output, report (the pipeline is
+ * struct anon_run, shared with the workers). */
 struct run {
+	struct anon_run a;
 	const struct anon_opts *o;
-	struct worker wk[MAX_WORKERS];
-	int nwk, batch;             /* workers, frames waiting in this batch */
 	/* input */
 	AVFormatContext *ifmt;
 	AVCodecContext *dec;
 	int vsi;
+	struct SwsContext *to_yuv;  /* for frames that are not YUV 4:2:0 at W x H already */
+	uint8_t *luma[2];           /* sampled luma of the last two frames */
 	/* output */
 	AVFormatContext *ofmt;
 	AVCodecContext *enc;
 	AVStream *ost;
 	int W, H, fps;
-	struct SwsContext *to_yuv, *to_rgb;
-	int aw, ah;                 /* analysis size */
-	/* look-ahead */
 	struct anon_hold *hold;
-	AVFrame **ring;             /* nring converted frames not yet emitted */
-	int nring;
-	long analysed, emitted;
+	long emitted;
 	AVPacket *opkt;
 	json_t *frames;             /* report: masked frames */
 	long masked;
 	struct anon_box *boxes;     /* emit() scratch: BOX_SCRATCH boxes */
 };
 
-#define BOX_SCRATCH ((2 * ANON_MAX_HOLD + 1) * MAX_FRAME_BOXES)
-
-static void grow(struct anon_box *b, float gx, float gy_up, float gy_down, int W, int H)
-{
-	float w = (float)(b->x1 - b->x0), h = (float)(b->y1 - b->y0);
-	float x0 = b->x0 - w * (gx - 1) / 2, x1 = b->x1 + w * (gx - 1) / 2;
-	float y0 = b->y0 - h * gy_up, y1 = b->y1 + h * gy_down;
-
-	b->x0 = (int)floorf(x0 < 0 ? 0 : x0);
-	b->y0 = (int)floorf(y0 < 0 ? 0 : y0);
-	b->x1 = (int)ceilf(x1 > W ? W : x1);
-	b->y1 = (int)ceilf(y1 > H ? H : y1);
-}
-
-/* Faces and people of one frame, in output pixels (runs in a worker). */
-static int analyse(struct worker *w)
-{
-	struct run *r = w->r;
-	const struct anon_opts *o = r->o;
-	struct vimage *im = w->im;
-	struct nn_box faces[MAX_DET], people[MAX_DET];
-	int nf = 0, np = 0, n = 0;
-	float sx = (float)r->W / r->aw, sy = (float)r->H / r->ah;
-
-	nf = facedet_run(w->fd, im, 1.0f, o->face_score, faces, MAX_DET);
-	if (nf < 0)
-		return -1;
-	if (o->people != ANON_PEOPLE_NEVER) {
-		float scale = r->aw > PERSONDET_NET_WIDTH ? (float)PERSONDET_NET_WIDTH / r->aw : 1.f;
-		np = persondet_run(w->pd, im, scale, PERSONDET_PERSON, o->person_score, people, MAX_DET);
-		if (np < 0)
-			return -1;
-	}
-	for (int i = 0; i < nf; i++) {
-		struct anon_box b = { (int)(faces[i].x0 * sx), (int)(faces[i].y0 * sy),
-		                      (int)ceilf(faces[i].x1 * sx), (int)ceilf(faces[i].y1 * sy),
-		                      ANON_FACE, faces[i].score, 0 };
-		/* Wider, and more upwards (hair, forehead) than downwards. */
-		grow(&b, o->face_grow, (o->face_grow - 1) * 0.75f, (o->face_grow - 1) * 0.5f, r->W, r->H);
-		w->det[n++] = b;
-	}
-	for (int i = 0; i < np; i++) {
-		int spare = 0;
-		if (o->people == ANON_PEOPLE_UNCERTAIN) {
-			/* A confident face in the top half: the face mask is enough. */
-			float hy = people[i].y0 + (people[i].y1 - people[i].y0) / 2;
-			for (int j = 0; j < nf && !spare; j++) {
-				float cx = (faces[j].x0 + faces[j].x1) / 2, cy = (faces[j].y0 + faces[j].y1) / 2;
-				spare = faces[j].score >= o->face_sure && cx > people[i].x0 &&
-				        cx < people[i].x1 && cy > people[i].y0 && cy < hy;
-			}
-		}
-		if (spare)
-			continue;
-		struct anon_box b = { (int)(people[i].x0 * sx), (int)(people[i].y0 * sy),
-		                      (int)ceilf(people[i].x1 * sx), (int)ceilf(people[i].y1 * sy),
-		                      ANON_PERSON, people[i].score, 0 };
-		grow(&b, o->person_grow, (o->person_grow - 1) / 2, (o->person_grow - 1) / 2, r->W, r->H);
-		w->det[n++] = b;
-	}
-	w->ndet = n;
-	return 0;
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-
-	w->ok = analyse(w) == 0;
-	/* Tensor buffers are cached per thread, and this thread ends here. */
-	nn_cache_drain();
-	return NULL;
-}
+#define BOX_SCRATCH ((2 * ANON_MAX_HOLD + 1) * ANON_MAX_FRAME_BOXES)
 
 static int encode(struct run *r, AVFrame *f)
 {
@@ -213,11 +126,11 @@ static json_t *box_json(const struct anon_box *b)
 	                 "score", (double)b->score, "held", b->held);
 }
 
-/* Mask, encode and report the oldest buffered frame. */
+/* Mask, encode and report the oldest buffered frame; frees its slot. */
 static enum anon_err emit(struct run *r)
 {
 	struct anon_box *boxes = r->boxes;
-	AVFrame *f = r->ring[r->emitted % r->nring];
+	AVFrame *f = r->a.slot[r->emitted % r->a.nslot].f;
 	int n = anon_hold_boxes(r->hold, r->emitted, boxes, BOX_SCRATCH);
 	json_t *jb = NULL;
 
@@ -225,6 +138,7 @@ static enum anon_err emit(struct run *r)
 		return ANON_EANALYSE;
 	if (av_frame_make_writable(f) < 0)
 		return ANON_ENOMEM;
+	n = anon_boxes_merge(boxes, n);
 	if (n > 0 || r->o->nmasks > 0)
 		jb = json_array();
 	for (int i = 0; i < n; i++) {
@@ -246,52 +160,90 @@ static enum anon_err emit(struct run *r)
 	if (encode(r, f) != 0)
 		return ANON_EENCODE;
 	av_frame_unref(f);
+	pthread_mutex_lock(&r->a.mu);
+	r->a.slot[r->emitted % r->a.nslot].st = SLOT_FREE;
+	pthread_mutex_unlock(&r->a.mu);
 	r->emitted++;
 	return ANON_OK;
 }
 
-/* Analyse the batch of frames (one per worker, in parallel), then push
- * the results in frame order and emit every frame that is ready. */
-static enum anon_err flush_batch(struct run *r)
+/* Push the boxes of analysed frames into the hold buffer, in frame order,
+ * and emit every frame whose look-ahead is complete (all of them at the
+ * end of input). block: wait until at least one more frame is analysed
+ * (if any is in flight). */
+static enum anon_err collect(struct run *r, int block, int eof)
 {
-	pthread_t th[MAX_WORKERS];
-	int started[MAX_WORKERS] = { 0 };
+	struct anon_run *a = &r->a;
 	enum anon_err e = ANON_OK;
+	int got = 0;
 
-	for (int i = 1; i < r->batch; i++)
-		started[i] = pthread_create(&th[i], NULL, worker_main, &r->wk[i]) == 0;
-	/* The first frame of the batch is analysed on this thread. */
-	if (r->batch > 0)
-		r->wk[0].ok = analyse(&r->wk[0]) == 0;
-	for (int i = 1; i < r->batch; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			r->wk[i].ok = analyse(&r->wk[i]) == 0;     /* no thread: here */
-	}
-	for (int i = 0; i < r->batch && e == ANON_OK; i++) {
-		if (!r->wk[i].ok || anon_hold_push(r->hold, r->wk[i].det, r->wk[i].ndet) != 0) {
-			log_err("anon", "frame=%ld err=\"analysis failed\"", r->analysed);
-			e = ANON_EANALYSE;
-			break;
+	/* One frame at a time: the hold buffer keeps 2 * hold + 1 frames, so
+	 * a frame is emitted as soon as its look-ahead is in, before more
+	 * are pushed. */
+	while (e == ANON_OK) {
+		enum anon_slot_state st = SLOT_FREE;
+		struct anon_slot *s = &a->slot[a->pushed % a->nslot];
+		pthread_mutex_lock(&a->mu);
+		while (block && !got && a->pushed < a->decoded && s->st != SLOT_DONE &&
+		       s->st != SLOT_FAILED)
+			pthread_cond_wait(&a->done, &a->mu);
+		if (a->pushed < a->decoded)
+			st = s->st;
+		pthread_mutex_unlock(&a->mu);
+		if (st == SLOT_FAILED) {
+			log_err("anon", "frame=%ld err=\"analysis failed\"", a->pushed);
+			return ANON_EANALYSE;
 		}
-		r->analysed++;
-		if (r->analysed > r->o->hold_frames)
+		if (st != SLOT_DONE)
+			break;
+		if (anon_hold_push(r->hold, s->det, s->ndet) != 0)
+			return ANON_EANALYSE;
+		a->pushed++;
+		got = 1;
+		while (e == ANON_OK && r->emitted + r->o->hold_frames < a->pushed)
 			e = emit(r);
 	}
-	r->batch = 0;
+	while (e == ANON_OK && eof && r->emitted < a->pushed && a->pushed == a->decoded)
+		e = emit(r);
 	return e;
 }
 
-/* A decoded frame: convert for output and for analysis; full batches are
- * analysed and what is ready is emitted. */
+/* Sample the luma of f every MOTION_STEP pixels into l. */
+static void sample_luma(const struct run *r, const AVFrame *f, uint8_t *l)
+{
+	int sw = r->W / MOTION_STEP, sh = r->H / MOTION_STEP;
+
+	for (int y = 0; y < sh; y++) {
+		const uint8_t *row = f->data[0] + (size_t)y * MOTION_STEP * f->linesize[0];
+		for (int x = 0; x < sw; x++)
+			l[y * sw + x] = row[x * MOTION_STEP];
+	}
+}
+
+/* Cells whose sampled luma changed by MOTION_LEVEL on average. */
+static void motion_cells(const struct run *r, const uint8_t *cur, const uint8_t *prev,
+                         unsigned char *cells)
+{
+	const int per = ANON_CELL / MOTION_STEP, sw = r->W / MOTION_STEP, sh = r->H / MOTION_STEP;
+
+	for (int cy = 0; cy < r->a.gh; cy++)
+		for (int cx = 0; cx < r->a.gw; cx++) {
+			int sum = 0, n = 0;
+			for (int y = cy * per; y < (cy + 1) * per && y < sh; y++)
+				for (int x = cx * per; x < (cx + 1) * per && x < sw; x++, n++)
+					sum += abs(cur[y * sw + x] - prev[y * sw + x]);
+			cells[cy * r->a.gw + cx] = n > 0 && sum >= MOTION_LEVEL * n;
+		}
+}
+
+/* A decoded frame: into the next slot (waiting for it to be free), motion
+ * cells, then ready for a worker; emit what is ready. */
 static enum anon_err take(struct run *r, const AVFrame *in)
 {
-	long fno = r->analysed + r->batch;
-	AVFrame *slot = r->ring[fno % r->nring];
-	struct vimage *im = r->wk[r->batch].im;
-	uint8_t *dst[4] = { im->px, NULL, NULL, NULL };
-	int dstride[4] = { im->stride, 0, 0, 0 };
+	struct anon_run *a = &r->a;
+	long fno = a->decoded;
+	struct anon_slot *s = &a->slot[fno % a->nslot];
+	enum anon_err e;
 
 	if (fno >= ANON_MAX_FRAMES)
 		return ANON_EINPUT;
@@ -300,25 +252,48 @@ static enum anon_err take(struct run *r, const AVFrame *in)
 	if (in->decode_error_flags || (in->flags & AV_FRAME_FLAG_CORRUPT) ||
 	    in->width != r->dec->width || in->height != r->dec->height)
 		return ANON_EINPUT;
-	slot->format = AV_PIX_FMT_YUV420P;
-	slot->width = r->W;
-	slot->height = r->H;
-	if (av_frame_get_buffer(slot, 0) < 0)
-		return ANON_ENOMEM;
-	if (sws_scale(r->to_yuv, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
-	              slot->data, slot->linesize) != r->H ||
-	    sws_scale(r->to_rgb, (const uint8_t *const *)in->data, in->linesize, 0, in->height,
-	              dst, dstride) != r->ah)
-		return ANON_EANALYSE;
-	if (++r->batch == r->nwk)
-		return flush_batch(r);
-	return ANON_OK;
+	/* The slot is free once its last frame was emitted. */
+	while (r->emitted <= fno - a->nslot)
+		if ((e = collect(r, 1, 0)) != ANON_OK)
+			return e;
+	if (in->format == AV_PIX_FMT_YUV420P && in->width == r->W && in->height == r->H) {
+		if (av_frame_ref(s->f, in) < 0)
+			return ANON_ENOMEM;
+	} else {
+		r->to_yuv = sws_getCachedContext(r->to_yuv, in->width, in->height, in->format, r->W,
+		                                 r->H, AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL, NULL);
+		if (r->to_yuv == NULL)
+			return ANON_EINPUT;
+		s->f->format = AV_PIX_FMT_YUV420P;
+		s->f->width = r->W;
+		s->f->height = r->H;
+		if (av_frame_get_buffer(s->f, 0) < 0)
+			return ANON_ENOMEM;
+		if (sws_scale(r->to_yuv, (const uint8_t *const *)in->data, in->linesize, 0,
+		              in->height, s->f->data, s->f->linesize) != r->H)
+			return ANON_EANALYSE;
+	}
+	if (a->native) {
+		uint8_t *cur = r->luma[fno % 2], *prev = r->luma[(fno + 1) % 2];
+		sample_luma(r, s->f, cur);
+		if (fno > 0)
+			motion_cells(r, cur, prev, s->motion);
+	}
+	pthread_mutex_lock(&a->mu);
+	s->fno = fno;
+	s->ndet = 0;
+	s->st = SLOT_READY;
+	a->decoded++;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->mu);
+	return collect(r, 0, 0);
 }
 
 static enum anon_err open_input(struct run *r, const char *in)
 {
 	const AVCodec *codec;
 	AVStream *st;
+	struct anon_run *a = &r->a;
 
 	if (avformat_open_input(&r->ifmt, in, NULL, NULL) < 0 ||
 	    avformat_find_stream_info(r->ifmt, NULL) < 0) {
@@ -347,15 +322,18 @@ static enum anon_err open_input(struct run *r, const char *in)
 	r->fps = (int)lrint(av_q2d(st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate));
 	if (r->fps < 1 || r->fps > 120)
 		r->fps = 25;
-	r->aw = r->o->analysis_width > 0 && r->o->analysis_width < r->W ? r->o->analysis_width : r->W;
-	r->ah = (int)lrint((double)r->H * r->aw / r->W);
-	if (r->ah < 16)
+	a->W = r->W;
+	a->H = r->H;
+	a->fps = r->fps;
+	a->aw = r->o->analysis_width > 0 && r->o->analysis_width < r->W ? r->o->analysis_width : r->W;
+	a->ah = (int)lrint((double)r->H * a->aw / r->W);
+	if (a->ah < 16)
 		return ANON_EINPUT;
-	r->to_yuv = sws_getContext(r->dec->width, r->dec->height, r->dec->pix_fmt, r->W, r->H,
-	                           AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL, NULL);
-	r->to_rgb = sws_getContext(r->dec->width, r->dec->height, r->dec->pix_fmt, r->aw, r->ah,
-	                           AV_PIX_FMT_RGB24, SWS_AREA, NULL, NULL, NULL);
-	return r->to_yuv && r->to_rgb ? ANON_OK : ANON_EINPUT;
+	a->native = a->aw < r->W;
+	a->gw = (r->W + ANON_CELL - 1) / ANON_CELL;
+	a->gh = (r->H + ANON_CELL - 1) / ANON_CELL;
+	a->bands = 2 * r->o->hold_frames + 1;
+	return ANON_OK;
 }
 
 static enum anon_err open_output(struct run *r, const char *out, const char *tmp)
@@ -444,19 +422,17 @@ static enum anon_err run_frames(struct run *r)
 			e = ANON_EINPUT;
 		av_packet_unref(pkt);   /* audio and other streams are dropped here */
 	}
-	/* End of input: analyse the last batch; the last frames get what
+	/* End of input: wait for the last analyses; the last frames get what
 	 * look-ahead there is. */
-	if (e == ANON_OK)
-		e = flush_batch(r);
-	while (e == ANON_OK && r->emitted < r->analysed)
-		e = emit(r);
-	if (e == ANON_OK && r->analysed == 0)
+	while (e == ANON_OK && r->emitted < r->a.decoded)
+		e = collect(r, 1, 1);
+	if (e == ANON_OK && r->a.decoded == 0)
 		e = ANON_EINPUT;
 	if (e == ANON_OK && (encode(r, NULL) != 0 || av_write_trailer(r->ofmt) < 0))
 		e = ANON_EENCODE;
 out:
 	if (e != ANON_OK)
-		log_err("anon", "frame=%ld err=\"%s\"", r->analysed, anon_strerror(e));
+		log_err("anon", "frame=%ld err=\"%s\"", r->a.pushed, anon_strerror(e));
 	av_packet_free(&pkt);
 	av_frame_free(&f);
 	return e;
@@ -491,54 +467,58 @@ enum anon_err anon_run(const struct anon_opts *o, const char *in, const char *ou
                        const char *report_path)
 {
 	struct run r;
+	struct anon_run *a = &r.a;
 	enum anon_err e;
 	char tmp[4096] = "", rtmp[4096] = "";
+	int started = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	a->o = o;
 	if (o == NULL || in == NULL || out == NULL || o->hold_frames < 0 ||
 	    o->hold_frames > ANON_MAX_HOLD || o->nmasks < 0 || o->nmasks > ANON_MAX_MASKS ||
-	    o->crf < 0 || o->crf > 51 || o->face_grow < 1 || o->person_grow < 1)
+	    o->crf < 0 || o->crf > 51 || o->face_grow < 1 || o->person_grow < 1 ||
+	    o->analysis_width < 0)
 		return ANON_EINVAL;
 	for (int i = 0; i < o->nmasks; i++)
 		if (o->masks[i].n < 3 || o->masks[i].n > ANON_MAX_POLY)
 			return ANON_EINVAL;
 	if (sodium_init() < 0)
 		return ANON_ENOMEM;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->done, NULL);
 
 	/* Models first: without them there is nothing to decide with. One
 	 * pair of detectors per worker; a worker per core (at most 8). */
-	r.nwk = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	r.nwk = o->threads > 0 ? o->threads : r.nwk;
-	r.nwk = r.nwk < 1 ? 1 : r.nwk > MAX_WORKERS ? MAX_WORKERS : r.nwk;
-	for (int i = 0; i < r.nwk; i++) {
-		r.wk[i].r = &r;
-		r.wk[i].fd = facedet_new(FACEDET_BLAZE, o->node_modules);
-		r.wk[i].pd = persondet_new(o->node_modules);
-		if (r.wk[i].fd == NULL || r.wk[i].pd == NULL) {
-			e = ANON_EMODEL;
+	a->nwk = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	a->nwk = o->threads > 0 ? o->threads : a->nwk;
+	a->nwk = a->nwk < 1 ? 1 : a->nwk > ANON_MAX_WORKERS ? ANON_MAX_WORKERS : a->nwk;
+	for (int i = 0; i < a->nwk; i++)
+		if ((e = anon_worker_load(a, &a->wk[i])) != ANON_OK)
 			goto out;
-		}
-	}
 	if ((e = open_input(&r, in)) != ANON_OK)
 		goto out;
-	r.hold = anon_hold_new(o->hold_frames);
-	/* Frames wait for hold_frames of look-ahead plus one batch. */
-	r.nring = o->hold_frames + r.nwk + 1;
-	r.ring = calloc(r.nring, sizeof(*r.ring));
-	for (int i = 0; i < r.nwk; i++)
-		if ((r.wk[i].im = vimage_new(r.aw, r.ah)) == NULL) {
-			e = ANON_ENOMEM;
+	for (int i = 0; i < a->nwk; i++)
+		if ((e = anon_worker_prepare(a, &a->wk[i])) != ANON_OK)
 			goto out;
-		}
+	r.hold = anon_hold_new(o->hold_frames);
+	/* Frames wait for hold_frames of look-ahead, and up to two per worker
+	 * may be in analysis or waiting for one. */
+	a->nslot = o->hold_frames + 2 * a->nwk + 2;
+	a->slot = calloc(a->nslot, sizeof(*a->slot));
 	r.frames = json_array();
 	r.boxes = malloc(BOX_SCRATCH * sizeof(*r.boxes));
-	if (r.hold == NULL || r.ring == NULL || r.frames == NULL || r.boxes == NULL) {
+	r.luma[0] = malloc((size_t)(r.W / MOTION_STEP + 1) * (r.H / MOTION_STEP + 1));
+	r.luma[1] = malloc((size_t)(r.W / MOTION_STEP + 1) * (r.H / MOTION_STEP + 1));
+	if (r.hold == NULL || a->slot == NULL || r.frames == NULL || r.boxes == NULL ||
+	    r.luma[0] == NULL || r.luma[1] == NULL) {
 		e = ANON_ENOMEM;
 		goto out;
 	}
-	for (int i = 0; i < r.nring; i++)
-		if ((r.ring[i] = av_frame_alloc()) == NULL) {
+	for (int i = 0; i < a->nslot; i++)
+		if ((a->slot[i].f = av_frame_alloc()) == NULL ||
+		    (a->slot[i].motion = calloc((size_t)a->gw * a->gh, 1)) == NULL) {
 			e = ANON_ENOMEM;
 			goto out;
 		}
@@ -549,7 +529,15 @@ enum anon_err anon_run(const struct anon_opts *o, const char *in, const char *ou
 	}
 	if ((e = open_output(&r, out, tmp)) != ANON_OK)
 		goto out;
-	if ((e = run_frames(&r)) != ANON_OK)
+	if (anon_workers_start(a) != 0) {
+		e = ANON_ENOMEM;
+		goto out;
+	}
+	started = 1;
+	e = run_frames(&r);
+	anon_workers_stop(a);
+	started = 0;
+	if (e != ANON_OK)
 		goto out;
 	if (avio_closep(&r.ofmt->pb) < 0) {
 		e = ANON_EOUTPUT;
@@ -569,19 +557,31 @@ enum anon_err anon_run(const struct anon_opts *o, const char *in, const char *ou
 		goto out;
 	}
 	rtmp[0] = 0;
-	log_info("anon", "frames=%ld masked=%ld out=%s", r.emitted, r.masked, out);
+	{
+		long px = 0;
+		for (int i = 0; i < a->nwk; i++)
+			px += a->wk[i].native_px;
+		log_info("anon", "frames=%ld masked=%ld out=%s native_share=%.2f", r.emitted, r.masked,
+		         out, r.emitted ? (double)px / r.emitted / ((double)r.W * r.H) : 0.0);
+	}
 out:
+	if (started)
+		anon_workers_stop(a);
 	if (r.ofmt && r.ofmt->pb)
 		avio_closep(&r.ofmt->pb);
 	if (tmp[0])
 		unlink(tmp);
 	if (rtmp[0])
 		unlink(rtmp);
-	if (r.ring)
-		for (int i = 0; i < r.nring; i++)
-			av_frame_free(&r.ring[i]);
-	free(r.ring);
+	if (a->slot)
+		for (int i = 0; i < a->nslot; i++) {
+			av_frame_free(&a->slot[i].f);
+			free(a->slot[i].motion);
+		}
+	free(a->slot);
 	free(r.boxes);
+	free(r.luma[0]);
+	free(r.luma[1]);
 	anon_hold_free(r.hold);
 	json_decref(r.frames);
 	av_packet_free(&r.opkt);
@@ -590,11 +590,10 @@ out:
 	avcodec_free_context(&r.dec);
 	avformat_close_input(&r.ifmt);
 	sws_freeContext(r.to_yuv);
-	sws_freeContext(r.to_rgb);
-	for (int i = 0; i < MAX_WORKERS; i++) {
-		facedet_free(r.wk[i].fd);
-		persondet_free(r.wk[i].pd);
-		vimage_free(r.wk[i].im);
-	}
+	for (int i = 0; i < ANON_MAX_WORKERS; i++)
+		anon_worker_release(&a->wk[i]);
+	pthread_cond_destroy(&a->work);
+	pthread_cond_destroy(&a->done);
+	pthread_mutex_destroy(&a->mu);
 	return e;
 }

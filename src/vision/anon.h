@@ -106,6 +106,11 @@ void anon_hold_free(struct anon_hold *h);
 int anon_hold_push(struct anon_hold *h, const struct anon_box *b, int n);
 int anon_hold_boxes(const struct anon_hold *h, long frame, struct anon_box *out, int max);
 
+/* Merge boxes of one kind that mostly overlap (intersection >= 60% of
+ * the smaller) into the box covering both, in place; returns the new
+ * count. Covers at least every pixel the inputs covered. */
+int anon_boxes_merge(struct anon_box *b, int n);
+
 /* Fill a rectangle of a YUV 4:2:0 picture irreversibly. */
 void anon_fill_yuv420(unsigned char *const plane[3], const int stride[3], int w, int h,
                       const struct anon_box *b, enum anon_fill fill);

@@ -250,48 +250,92 @@ out:
 	return ret;
 }
 
-int facedet_run(struct facedet *fd, const struct vimage *im, float scale,
-                float min_score, struct nn_box *out, int max)
+/* The picture the network sees: rectangle (x, y, w, h) of im scaled to
+ * sw x sh, then grown right and down to whole 32-pixel cells — with the
+ * image's own pixels where it has them at scale 1, grey elsewhere (grey
+ * is zero after normalisation; padding, unlike stretching to the cell
+ * grid, leaves small faces unresampled). */
+static struct vimage *net_input(const struct vimage *im, int x, int y, int w, int h,
+                                int sw, int sh)
 {
-	struct vimage *scaled = NULL;
+	int pw = (sw + ALIGN - 1) / ALIGN * ALIGN, ph = (sh + ALIGN - 1) / ALIGN * ALIGN;
+	struct vimage *crop = NULL, *scaled = NULL, *net = vimage_new(pw, ph);
+	const struct vimage *src = im;
+	int sx = x, sy = y, cw, ch;
+
+	if (net == NULL)
+		return NULL;
+	memset(net->px, 127, (size_t)net->stride * net->h);
+	if (sw != w || sh != h) {
+		crop = vimage_new(w, h);
+		if (crop == NULL)
+			goto err;
+		for (int r = 0; r < h; r++)
+			memcpy(crop->px + (size_t)r * crop->stride,
+			       im->px + (size_t)(y + r) * im->stride + (size_t)x * 3, (size_t)w * 3);
+		scaled = vimage_scale(crop, sw, sh);
+		if (scaled == NULL)
+			goto err;
+		src = scaled;
+		sx = sy = 0;
+		cw = sw;
+		ch = sh;
+	} else {
+		/* Scale 1: context from the image up to the cell boundary. */
+		cw = im->w - x < pw ? im->w - x : pw;
+		ch = im->h - y < ph ? im->h - y : ph;
+	}
+	for (int r = 0; r < ch; r++)
+		memcpy(net->px + (size_t)r * net->stride,
+		       src->px + (size_t)(sy + r) * src->stride + (size_t)sx * 3, (size_t)cw * 3);
+	vimage_free(crop);
+	vimage_free(scaled);
+	return net;
+err:
+	vimage_free(crop);
+	vimage_free(scaled);
+	vimage_free(net);
+	return NULL;
+}
+
+int facedet_run_region(struct facedet *fd, const struct vimage *im, int x, int y, int w, int h,
+                       float scale, float min_score, struct nn_box *out, int max)
+{
+	struct vimage *net;
 	int sw, sh, n;
 
-	if (scale <= 0.f || scale > 8.f || max < 0)
+	if (scale <= 0.f || scale > 8.f || max < 0 || x < 0 || y < 0 || w < 1 || h < 1 ||
+	    x > im->w - w || y > im->h - h)
 		return -1;
-	/* Scale, then pad right and bottom to whole 32-pixel cells with grey
-	 * (zero after normalisation): padding, unlike stretching to the cell
-	 * grid, leaves small faces unresampled. */
-	sw = (int)lrintf(im->w * scale);
-	sh = (int)lrintf(im->h * scale);
+	sw = (int)lrintf(w * scale);
+	sh = (int)lrintf(h * scale);
 	if (sw < 1 || sh < 1 || sw > NN_MAX_DIM - ALIGN || sh > NN_MAX_DIM - ALIGN)
 		return -1;
-	scaled = (sw == im->w && sh == im->h) ? vimage_copy(im) : vimage_scale(im, sw, sh);
-	if (scaled == NULL)
+	net = net_input(im, x, y, w, h, sw, sh);
+	if (net == NULL)
 		return -1;
-	if (sw % ALIGN || sh % ALIGN) {
-		struct vimage *padded = vimage_new((sw + ALIGN - 1) / ALIGN * ALIGN,
-		                                   (sh + ALIGN - 1) / ALIGN * ALIGN);
-		if (padded == NULL) {
-			vimage_free(scaled);
-			return -1;
-		}
-		memset(padded->px, 127, (size_t)padded->stride * padded->h);
-		for (int y = 0; y < sh; y++)
-			memcpy(padded->px + (size_t)y * padded->stride,
-			       scaled->px + (size_t)y * scaled->stride, (size_t)sw * 3);
-		vimage_free(scaled);
-		scaled = padded;
-	}
+	/* Boxes come back in network pixels times f (f = region / scaled). */
 	if (fd->model == FACEDET_BLAZE)
-		n = blaze_detect(fd, scaled, (float)im->w / sw, (float)im->h / sh, min_score);
+		n = blaze_detect(fd, net, (float)w / sw, (float)h / sh, min_score);
 	else
-		n = tiny_detect(fd, scaled, (float)im->w / sw, (float)im->h / sh, min_score);
-	/* Boxes are in scaled pixels times f: f = im / scaled (unpadded). */
-	vimage_free(scaled);
+		n = tiny_detect(fd, net, (float)w / sw, (float)h / sh, min_score);
+	vimage_free(net);
 	if (n < 0)
 		return -1;
 	if (n > max)
 		n = max;
-	memcpy(out, fd->cand, n * sizeof(*out));
+	for (int i = 0; i < n; i++) {
+		out[i] = fd->cand[i];
+		out[i].x0 += x;
+		out[i].x1 += x;
+		out[i].y0 += y;
+		out[i].y1 += y;
+	}
 	return n;
+}
+
+int facedet_run(struct facedet *fd, const struct vimage *im, float scale,
+                float min_score, struct nn_box *out, int max)
+{
+	return facedet_run_region(fd, im, 0, 0, im->w, im->h, scale, min_score, out, max);
 }

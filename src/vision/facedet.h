@@ -46,4 +46,13 @@ void facedet_free(struct facedet *fd);
 int facedet_run(struct facedet *fd, const struct vimage *im, float scale,
                 float min_score, struct nn_box *out, int max);
 
+/* The same on the rectangle (x, y, w, h) of im only (it must lie inside
+ * im): e.g. motion regions or the head of a person box at native scale,
+ * cheaper than the whole frame. The network sees the rectangle plus image
+ * pixels up to the next 32-pixel cell (scale 1), so faces cut by its
+ * edges may be missed: callers grow regions by a face size. Boxes are in
+ * im coordinates. Returns the count or -1. */
+int facedet_run_region(struct facedet *fd, const struct vimage *im, int x, int y, int w, int h,
+                       float scale, float min_score, struct nn_box *out, int max);
+
 #endif

@@ -24,6 +24,7 @@
 
 struct member {
 	const struct gnode *n;
+	struct nn_conv cv;      /* the node's convolution (or the limited view) */
 	int src, rsrc;          /* input / residual: member index, -1 a full tensor, (rsrc) -2 none */
 	const struct nn_tensor *in, *res;
 	int ih, iw, ic, oh, ow, oc;
@@ -111,15 +112,15 @@ static void produce(struct crun *c, int k, int y)
 	}
 	if (m->n->op == G_SEP) {
 		struct nn_amat A = { m->tmp, m->ic, m->ic, 1, 0 };
-		struct nn_epilogue e = { m->n->conv.bias, res, m->oc, m->n->conv.act, m->n->conv.alpha };
+		struct nn_epilogue e = { m->cv.bias, res, m->oc, m->cv.act, m->cv.alpha };
 		nn_dw_row(&m->n->dw, rows, m->iw, m->ow, m->pl, m->tmp);
-		nn_gemm(m->ow, m->oc, &A, m->n->conv.panels, &e, dst, m->oc);
+		nn_gemm(m->ow, m->oc, &A, m->cv.panels, &e, dst, m->oc);
 	} else if (a) {
 		struct nn_amat A = { a, m->ic, m->ic, 1, 0 };
-		struct nn_epilogue e = { m->n->conv.bias, res, m->oc, m->n->conv.act, m->n->conv.alpha };
-		nn_gemm(m->ow, m->oc, &A, m->n->conv.panels, &e, dst, m->oc);
+		struct nn_epilogue e = { m->cv.bias, res, m->oc, m->cv.act, m->cv.alpha };
+		nn_gemm(m->ow, m->oc, &A, m->cv.panels, &e, dst, m->oc);
 	} else {
-		nn_conv_row(&m->n->conv, &m->cs, y, res, dst);
+		nn_conv_row(&m->cv, &m->cs, y, res, dst);
 	}
 }
 
@@ -134,6 +135,7 @@ static int setup(struct crun *c, struct nn_graph *G, const struct gchain *ch, si
 		int pl;
 		memset(m, 0, sizeof(*m));
 		m->n = n;
+		nn_graph_conv_view(n, &m->cv);
 		m->src = k == 0 ? -1 : k - 1;
 		m->in = k == 0 ? nn_graph_value(G, n->in[0]) : NULL;
 		if (k == 0) {
@@ -158,7 +160,10 @@ static int setup(struct crun *c, struct nn_graph *G, const struct gchain *ch, si
 			m->oh = nn_out_size(m->ih, n->conv.kh, n->conv.sh, n->conv.pad, &m->pt);
 			m->ow = nn_out_size(m->iw, n->conv.kw, n->conv.sw, n->conv.pad, &pl);
 		}
-		m->oc = n->conv.cout;
+		m->oc = m->cv.cout;
+		/* Only the last member's channels may be limited (it is an output). */
+		if (k + 1 < ch->n && m->oc != n->conv.cout)
+			return -1;
 		if (m->oh == 0 || m->ow == 0)
 			return -1;
 		if ((size_t)m->iw * m->ic > *zw)
@@ -234,7 +239,7 @@ int nn_chain_run(struct nn_graph *G, const struct gchain *ch)
 		}
 		if (m->n->op == G_SEP && (m->tmp = nn_alloc((size_t)m->ow * m->ic * sizeof(float))) == NULL)
 			goto out;
-		if (k == 0 && m->n->op == G_CONV && nn_convsrc_init(&m->n->conv, m->in, &m->cs) != 0)
+		if (k == 0 && m->n->op == G_CONV && nn_convsrc_init(&m->cv, m->in, &m->cs) != 0)
 			goto out;
 	}
 	if (nn_tensor_init(&last->out, c.m[c.n - 1].oh, c.m[c.n - 1].ow, c.m[c.n - 1].oc) != 0)

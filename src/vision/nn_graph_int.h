@@ -40,6 +40,7 @@ struct gnode {
 	enum nn_act post;       /* binary: activation fused from the next node */
 	float hk;               /* hswish: the graph's 1/6 */
 	int chain;              /* index in nn_graph.chains, or -1 */
+	int lim0, lim1;         /* conv: only output channels [lim0, lim1) (0, 0: all) */
 	double prof_ns;         /* SEALCAM_NN_PROFILE: time spent here */
 	double prof_macs;
 };
@@ -71,6 +72,9 @@ struct nn_graph {
 void nn_graph_fuse(struct nn_graph *G);
 /* The tensor node i holds (its constant, or its output). */
 const struct nn_tensor *nn_graph_value(const struct nn_graph *G, int i);
+/* The convolution a node computes this run: its own, or a view of the
+ * output channels nn_graph_limit_output asked for. */
+void nn_graph_conv_view(const struct gnode *n, struct nn_conv *cv);
 /* Evaluate a convolution node (G_CONV or G_SEP) into its out tensor. */
 int nn_graph_run_conv(struct nn_graph *G, struct gnode *n);
 /* Evaluate chain c (all its members' inputs are ready): its last

@@ -79,12 +79,48 @@ static void consumed(struct nn_graph *G, int i)
 /* A convolution node, with its residual operand when an add was fused in
  * (in[1]). A residual of another shape (a broadcast add) is added after
  * the convolution, as the unfused graph would. */
+void nn_graph_conv_view(const struct gnode *n, struct nn_conv *cv)
+{
+	*cv = n->conv;
+	if (n->lim1 > 0) {
+		/* Panels are 16 output channels each, [K][16]. */
+		cv->panels += (size_t)(n->lim0 / 16) * cv->kh * cv->kw * cv->cin * 16;
+		cv->bias += n->lim0;
+		cv->cout = n->lim1 - n->lim0;
+	}
+}
+
+int nn_graph_limit_output(struct nn_graph *G, int o, int c0, int c1, int *first)
+{
+	struct gnode *n;
+
+	if (o < 0 || o >= G->noutputs)
+		return -1;
+	n = &G->n[G->outputs[o]];
+	if ((n->op != G_CONV && n->op != G_SEP) || n->nin != 1 || c0 < 0 || c1 < c0 ||
+	    c1 > n->conv.cout)
+		return -1;
+	if (c1 == 0) {
+		n->lim0 = n->lim1 = 0;
+	} else {
+		n->lim0 = c0 / 16 * 16;
+		n->lim1 = (c1 + 15) / 16 * 16;
+		if (n->lim1 > n->conv.cout)
+			n->lim1 = n->conv.cout;
+	}
+	if (first)
+		*first = n->lim0;
+	return 0;
+}
+
 int nn_graph_run_conv(struct nn_graph *G, struct gnode *n)
 {
 	const struct nn_tensor *a = nn_graph_value(G, n->in[0]);
 	const struct nn_tensor *res = n->nin == 2 ? nn_graph_value(G, n->in[1]) : NULL;
-	struct nn_conv cv = n->conv;
+	struct nn_conv cv;
 	int oh, ow, pt, pl, r;
+
+	nn_graph_conv_view(n, &cv);
 
 	if (res) {
 		oh = nn_out_size(a->h, n->op == G_SEP ? n->dw.kh : cv.kh,

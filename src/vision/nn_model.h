@@ -50,6 +50,13 @@ struct nn_graph *nn_graph_load(const char *json_path, const char *const *outputs
 void nn_graph_free(struct nn_graph *g);
 /* Declared input height and width. */
 void nn_graph_input_size(const struct nn_graph *g, int *h, int *w);
+/* Compute only channels [c0, c1) of output o, when a convolution without
+ * a residual produces it (the last 1x1 layer of a classifier: one class
+ * of 80 costs 1/5 of the layer). The output tensor then holds the
+ * channels of the 16-channel blocks covering them, the first being
+ * *first (a multiple of 16). c0 = c1 = 0 restores all channels.
+ * Returns 0, or -1 if output o cannot be limited (nothing changes). */
+int nn_graph_limit_output(struct nn_graph *g, int o, int c0, int c1, int *first);
 /* Run on `in` (h x w x 3); outs[i] receives output i (caller releases). */
 int nn_graph_run(struct nn_graph *g, const struct nn_tensor *in,
                  struct nn_tensor *outs);

@@ -2,7 +2,7 @@
  * persondet.c — CenterNet (human src/object/centernet.ts) in the nn runtime.
  *
  * The graph ends in two maps at stride 4: "keypoints" (sigmoid heat per
- * class, 80 channels) and "wh" (distances from the centre to the left, top,
+ * class, 80 channels; read here before its sigmoid, as logits) and "wh" (distances from the centre to the left, top,
  * right and bottom edges, already in input pixels). The model's own tail
  * (3x3 max-pool peak test, top-100, gather) is done here in C instead:
  * a peak is a cell whose score equals the maximum of its 3x3 neighbourhood;
@@ -21,7 +21,12 @@
 #define ALIGN 32
 #define NMS_IOU 0.5f
 
-static const char *const OUTPUTS[2] = { "tower_0/keypoints", "tower_0/wh" };
+/* The class logits before the graph's sigmoid ("tower_0/keypoints" is
+ * sigmoid of this): peaks and thresholds are tested on logits (the
+ * sigmoid is monotonic) and only a peak's score is put through it. */
+static const char *const OUTPUTS[2] = {
+	"tower_0/CenternetHead/centernet_cls_output/BiasAdd", "tower_0/wh",
+};
 
 static const char *const COCO[80] = {
 	"person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck",
@@ -109,19 +114,25 @@ int persondet_run(struct persondet *pd, const struct vimage *im, float scale,
 	scaled = (sw == im->w && sh == im->h) ? vimage_copy(im) : vimage_scale(im, sw, sh);
 	/* The graph takes pixel values 0..255 (its first convolution has the
 	 * normalisation folded in). */
+	/* One class asked for: the last layer computes its block of 16. */
+	int c0 = cls < 0 ? 0 : cls, c1 = cls < 0 ? 80 : cls + 1, first = 0;
+	if (nn_graph_limit_output(pd->g, 0, cls < 0 ? 0 : c0, cls < 0 ? 0 : c1, &first) != 0)
+		goto out;
 	if (scaled == NULL || vimage_to_tensor(scaled, mean, 1.f, &t) != 0 ||
 	    nn_graph_run(pd->g, &t, o) != 0)
 		goto out;
 	const struct nn_tensor *heat = &o[0], *wh = &o[1];
-	if (heat->c != 80 || wh->c != 4 || heat->h != wh->h || heat->w != wh->w)
+	if (heat->c < c1 - first || heat->c > 80 || wh->c != 4 || heat->h != wh->h || heat->w != wh->w)
 		goto out;
 	float stride = (float)sh / heat->h, fx = (float)im->w / sw, fy = (float)im->h / sh;
-	int c0 = cls < 0 ? 0 : cls, c1 = cls < 0 ? 80 : cls + 1;
+	/* score >= min_score  <=>  logit >= log(s / (1 - s)) */
+	float lmin = min_score <= 0.f ? -INFINITY : min_score >= 1.f ? INFINITY :
+	             logf(min_score / (1.f - min_score));
 	for (int y = 0; y < heat->h; y++)
 		for (int x = 0; x < heat->w; x++)
 			for (int c = c0; c < c1; c++) {
-				float v = heat->d[((size_t)y * heat->w + x) * 80 + c];
-				if (v < min_score || !is_peak(heat, y, x, c, v))
+				float v = heat->d[((size_t)y * heat->w + x) * heat->c + c - first];
+				if (v < lmin || !is_peak(heat, y, x, c - first, v))
 					continue;
 				if (n == pd->ncand) {
 					int nc = pd->ncand ? pd->ncand * 2 : 256;
@@ -139,7 +150,7 @@ int persondet_run(struct persondet *pd, const struct vimage *im, float scale,
 				pd->cand[n++] = (struct nn_box){
 					.x0 = (cx - d[0]) * fx, .y0 = (cy - d[1]) * fy,
 					.x1 = (cx + d[2]) * fx, .y1 = (cy + d[3]) * fy,
-					.score = v, .cls = c,
+					.score = nn_sigmoid(v), .cls = c,
 				};
 			}
 done:
