@@ -437,6 +437,8 @@ int nn_nms(struct nn_box *boxes, int n, float iou)
 {
 	int kept = 0;
 
+	if (n <= 0)
+		return 0;
 	qsort(boxes, n, sizeof(*boxes), box_by_score_desc);
 	for (int i = 0; i < n; i++) {
 		int ok = 1;

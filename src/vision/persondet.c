@@ -157,7 +157,8 @@ done:
 	n = nn_nms(pd->cand, n, NMS_IOU);
 	if (n > max)
 		n = max;
-	memcpy(out, pd->cand, n * sizeof(*out));
+	if (n > 0)
+		memcpy(out, pd->cand, n * sizeof(*out));
 	ret = n;
 out:
 	nn_tensor_release(&o[0]);

@@ -44,6 +44,34 @@ int main(void)
 		T_ASSERT(found >= 0.98 * total);
 		T_ASSERT(fp <= s->n);
 	}
+	t_case("a region finds the faces inside it, in image coordinates, and only those");
+	{
+		/* The image with most faces; a region around its first face. */
+		const struct vdata_image *im = &s->img[0];
+		for (int i = 1; i < s->n; i++)
+			if (s->img[i].nbox > im->nbox)
+				im = &s->img[i];
+		const struct nn_box *g = &im->box[0];
+		int fw = (int)(g->x1 - g->x0), x = (int)g->x0 - fw, y = (int)g->y0 - fw;
+		int w = 3 * fw, h = 3 * fw;
+		x = x < 0 ? 0 : x;
+		y = y < 0 ? 0 : y;
+		w = x + w > im->im->w ? im->im->w - x : w;
+		h = y + h > im->im->h ? im->im->h - y : h;
+		struct nn_box b[64];
+		int n = facedet_run_region(fd, im->im, x, y, w, h, 1.0f, FACEDET_DEFAULT_SCORE, b, 64);
+		int hit = 0, outside = 0;
+		for (int i = 0; i < n; i++) {
+			hit += nn_iou(&b[i], g) > 0.3f;
+			/* a box may reach past the region by the cell padding, not more */
+			outside += b[i].x0 < x - 32 || b[i].y0 < y - 32 || b[i].x1 > x + w + 64 ||
+			           b[i].y1 > y + h + 64;
+		}
+		printf("# region %dx%d at %d,%d: %d boxes\n", w, h, x, y, n);
+		T_ASSERT(n >= 1 && hit == 1 && outside == 0);
+		T_ASSERT(facedet_run_region(fd, im->im, im->im->w - 10, 0, 20, 20, 1.0f, 0.3f, b, 64) == -1);
+		T_ASSERT(facedet_run_region(fd, im->im, 0, 0, 0, 10, 1.0f, 0.3f, b, 64) == -1);
+	}
 	facedet_free(fd);
 	vdata_free(s);
 	return t_done();
