@@ -24,6 +24,7 @@ static const struct cli_cmd commands[] = {
 	{ "clips", cmd_clips, "list and fetch recordings ('clips --help')" },
 	{ "live", cmd_live, "watch a camera live; 'live history': who watched" },
 	{ "log", cmd_log, "verify the transparency log, show your history ('log --help')" },
+	{ "anonymize", cmd_anonymize, "copy a video with faces and people masked ('anonymize --help')" },
 };
 
 /*

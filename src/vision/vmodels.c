@@ -29,14 +29,18 @@ int vmodels_path(const char *node_modules, const char *rel, char *out, size_t n)
 
 	if (out == NULL || n == 0 || rel == NULL)
 		return -1;
+	/* A folder named explicitly (argument, then environment) is the only
+	 * place looked at: a wrong setting is an error, not a silent
+	 * fallback to some other copy of the models. */
+	env = getenv("SEALCAM_NODE_MODULES");
+	if (node_modules == NULL && env && env[0])
+		node_modules = env;
 	if (node_modules) {
 		if (try_path(node_modules, rel, out, n) == 0)
 			return 0;
 		log_err("vision", "model=%s dir=%s err=\"not found\"", rel, node_modules);
 		return -1;
 	}
-	if (try_path(getenv("SEALCAM_NODE_MODULES"), rel, out, n) == 0)
-		return 0;
 	env = getenv("SEALCAM_ROOT");
 	if (env && (size_t)snprintf(buf, sizeof(buf), "%s/node_modules", env) < sizeof(buf) &&
 	    try_path(buf, rel, out, n) == 0)
