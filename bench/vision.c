@@ -6,6 +6,8 @@
  *	build/bench/vision --export DIR   write the data sets for the peer
  *	build/bench/vision                 our figures, one "key value" a line
  *	build/bench/vision --anon CLIP     anonymizer frames/s on CLIP
+ *	build/bench/vision --levers        what each runtime rewrite and kernel
+ *	                                   set buys (same run, interleaved)
  *
  * Data: the labelled face set, the small-face generator over six layouts
  * (tests/unit/vdata.h), the hand-labelled vtest people, and 20 vtest
@@ -186,6 +188,64 @@ static double time_ms(struct facedet *fd, struct persondet *pd, struct vimage **
 	return pass[1];
 }
 
+/* Face and person ms per 640x360 frame with each graph rewrite switched
+ * off in turn ($SEALCAM_NN_NOFUSE at load) and with each kernel set:
+ * configurations are timed round-robin, best of ROUNDS, so they share the
+ * machine's load. */
+#define ROUNDS 5
+static int levers(struct vimage **f)
+{
+	static const struct { const char *name, *nofuse, *isa; } cfg[] = {
+		{ "all", "", NULL },
+		{ "no_chain", "chain", NULL },
+		{ "no_chain_res", "chain,res", NULL },
+		{ "no_chain_res_sep", "chain,res,sep", NULL },
+		{ "no_fusion", "chain,res,sep,hswish,act", NULL },
+		{ "avx2", "", "avx2" },
+		{ "generic", "", "generic" },
+	};
+	enum { NC = sizeof(cfg) / sizeof(cfg[0]) };
+	struct facedet *fd[NC];
+	struct persondet *pd[NC];
+	double best[NC][2];
+	const char *isa0 = nn_isa();
+
+	for (int c = 0; c < NC; c++) {
+		setenv("SEALCAM_NN_NOFUSE", cfg[c].nofuse, 1);
+		fd[c] = facedet_new(FACEDET_BLAZE, NULL);
+		pd[c] = persondet_new(NULL);
+		if (fd[c] == NULL || pd[c] == NULL)
+			return 1;
+		best[c][0] = best[c][1] = 1e9;
+	}
+	unsetenv("SEALCAM_NN_NOFUSE");
+	for (int r = 0; r < ROUNDS; r++)
+		for (int c = 0; c < NC; c++) {
+			nn_set_isa(cfg[c].isa ? cfg[c].isa : isa0);
+			for (int k = 0; k < 2; k++) {
+				double t0 = cpu_ms(), t;
+				for (int i = 0; i < NTIME; i++) {
+					struct nn_box b[256];
+					if (k == 0)
+						facedet_run(fd[c], f[i], 1.0f, FACEDET_DEFAULT_SCORE, b, 256);
+					else
+						persondet_run(pd[c], f[i], (float)PERSONDET_NET_WIDTH / f[i]->w,
+						              PERSONDET_PERSON, PERSONDET_DEFAULT_SCORE, b, 256);
+				}
+				t = (cpu_ms() - t0) / NTIME;
+				best[c][k] = t < best[c][k] ? t : best[c][k];
+			}
+		}
+	nn_set_isa(isa0);
+	for (int c = 0; c < NC; c++) {
+		printf("lever_%s_face_ms %.1f\nlever_%s_person_ms %.1f\n", cfg[c].name, best[c][0],
+		       cfg[c].name, best[c][1]);
+		facedet_free(fd[c]);
+		persondet_free(pd[c]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vdata_set *faces = vdata_faces();
@@ -200,20 +260,30 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "--export") == 0)
 		return export(argv[2], faces) == 0 ? 0 : 1;
-	if (argc == 3 && strcmp(argv[1], "--anon") == 0) {
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "--anon") == 0) {
 		struct anon_opts o;
 		double t0;
 		enum anon_err e;
 		char out[1024];
 		anon_opts_default(&o);
+		if (argc == 4)
+			o.preset = argv[3];
 		snprintf(out, sizeof(out), "%s.anon.mp4", argv[2]);
 		double c0 = cpu_ms();
 		t0 = now_ms();
 		e = anon_run(&o, argv[2], out, NULL);
 		printf("anon_result %s\nanon_seconds %.2f\nanon_cpu_seconds %.2f\n", anon_strerror(e),
 		       (now_ms() - t0) / 1e3, (cpu_ms() - c0) / 1e3);
+		if (argc == 4)
+			printf("anon_preset %s\n", argv[3]);
 		remove(out);
 		return e == ANON_OK ? 0 : 1;
+	}
+	if (argc == 2 && strcmp(argv[1], "--levers") == 0) {
+		int rc = timing_frames(f) != 0 || levers(f) != 0;
+		for (int i = 0; !rc && i < NTIME; i++)
+			vimage_free(f[i]);
+		return rc;
 	}
 	printf("isa %s\n", nn_isa());
 	face_set("ours", blaze, faces, 1.0f, FACEDET_DEFAULT_SCORE);

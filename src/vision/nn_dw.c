@@ -29,7 +29,7 @@ struct dwjob {
 };
 
 /* First and one-past-last output pixel whose window lies inside the row. */
-static void interior(const struct dwjob *j, int KW, int SW, int *lo, int *hi)
+NN_HOT static void interior(const struct dwjob *j, int KW, int SW, int *lo, int *hi)
 {
 	int l = (j->pl + SW - 1) / SW, h = j->iw - KW + j->pl < 0 ? 0 : (j->iw - KW + j->pl) / SW + 1;
 
@@ -42,7 +42,7 @@ static void interior(const struct dwjob *j, int KW, int SW, int *lo, int *hi)
 /* ---- portable C (also compiled for AVX2: the loops vectorise) -------- */
 
 /* One pixel, every channel, window taps checked against the row. */
-static inline __attribute__((always_inline))
+static inline __attribute__((always_inline)) NN_HOT
 void dwc_pixel(const struct dwjob *j, int ox, const int KH, const int KW, const int SW)
 {
 	const int C = j->C;
@@ -81,7 +81,7 @@ void dwc_pixel(const struct dwjob *j, int ox, const int KH, const int KW, const 
 				o[(size_t)p * C + cb + q] = acc[p][q];          \
 	} while (0)
 
-static inline __attribute__((always_inline))
+static inline __attribute__((always_inline)) NN_HOT
 void dwc_row(const struct dwjob *j, const int KH, const int KW, const int SW)
 {
 	const int C = j->C;
@@ -105,7 +105,7 @@ void dwc_row(const struct dwjob *j, const int KH, const int KW, const int SW)
 	nn_act_apply(j->o, (size_t)j->ow * C, j->act, j->alpha);
 }
 
-static inline __attribute__((always_inline))
+static inline __attribute__((always_inline)) NN_HOT
 void dwc_dispatch(const struct dwjob *j)
 {
 	if (j->kh == 3 && j->kw == 3 && j->sw == 1)
@@ -120,13 +120,13 @@ void dwc_dispatch(const struct dwjob *j)
 		dwc_row(j, j->kh, j->kw, j->sw);
 }
 
-static void dw_row_generic(const struct dwjob *j)
+NN_HOT static void dw_row_generic(const struct dwjob *j)
 {
 	dwc_dispatch(j);
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma")))
+__attribute__((target("avx2,fma"))) NN_HOT
 static void dw_row_avx2(const struct dwjob *j)
 {
 	dwc_dispatch(j);
@@ -134,7 +134,7 @@ static void dw_row_avx2(const struct dwjob *j)
 
 /* ---- AVX-512 ------------------------------------------------------------ */
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f"))) NN_HOT
 static inline __m512 act16(__m512 v, enum nn_act act, float alpha)
 {
 	const __m512 z = _mm512_setzero_ps(), six = _mm512_set1_ps(6.f);
@@ -158,7 +158,7 @@ static inline __m512 act16(__m512 v, enum nn_act act, float alpha)
 
 /* One block of 16 channels (mask m; FULL: all 16) of a whole row: the
  * KH*KW weight vectors live in registers, P pixels per step. */
-__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) NN_HOT
 void dw512_block(const struct dwjob *j, int cb, __mmask16 m, const int FULL,
                  const int KH, const int KW, const int SW, const int P)
 {
@@ -224,7 +224,7 @@ void dw512_block(const struct dwjob *j, int cb, __mmask16 m, const int FULL,
 	}
 }
 
-__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) NN_HOT
 void dw512_row(const struct dwjob *j, const int KH, const int KW, const int SW, const int P)
 {
 	int cb = 0;
@@ -235,7 +235,7 @@ void dw512_row(const struct dwjob *j, const int KH, const int KW, const int SW, 
 		dw512_block(j, cb, (__mmask16)((1u << (j->C - cb)) - 1), 0, KH, KW, SW, P);
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f"))) NN_HOT
 static void dw_row_avx512(const struct dwjob *j)
 {
 	if (j->kh == 3 && j->kw == 3 && j->sw == 1)
@@ -270,6 +270,12 @@ static void dw_job(struct dwjob *j, const struct nn_dwconv *dw, int iw, int ow, 
 static void dw_go(const struct dwjob *j)
 {
 	int level = nn_isa_level();
+
+	/* What the row kernel reads and writes (see nn_int.h). */
+	for (int ky = 0; ky < j->kh; ky++)
+		NN_CHECK(j->rows[ky], (size_t)j->iw * j->C * sizeof(float), "depthwise input");
+	NN_CHECK(j->o, (size_t)j->ow * j->C * sizeof(float), "depthwise output");
+	NN_CHECK(j->w, (size_t)j->kh * j->kw * j->C * sizeof(float), "depthwise weights");
 
 #if defined(__x86_64__)
 	if (level == 2)

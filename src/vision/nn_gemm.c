@@ -40,7 +40,7 @@ struct kctx {
 typedef void (*kernel_fn)(const struct kctx *x, int rows, int cols, const float *a,
                           const float *b, const float *bias, const float *res, float *c);
 
-static float act1(float v, enum nn_act act, float alpha)
+NN_HOT static float act1(float v, enum nn_act act, float alpha)
 {
 	switch (act) {
 	case NN_ACT_NONE:
@@ -64,7 +64,7 @@ static float act1(float v, enum nn_act act, float alpha)
 
 /* Portable kernel: 4 rows x 16 columns, plain loops the compiler may
  * vectorise. Rows past `rows` repeat the last row (never stored). */
-static void kern_generic(const struct kctx *x, int rows, int cols, const float *a,
+NN_HOT static void kern_generic(const struct kctx *x, int rows, int cols, const float *a,
                          const float *b, const float *bias, const float *res, float *c)
 {
 	const struct nn_amat *A = x->A;
@@ -93,7 +93,7 @@ static void kern_generic(const struct kctx *x, int rows, int cols, const float *
 #if defined(__x86_64__)
 /* AVX2+FMA: 6 rows x 2 ymm = 12 accumulators. */
 #define MR2 6
-__attribute__((target("avx2,fma")))
+__attribute__((target("avx2,fma"))) NN_HOT
 static inline __m256 act256(__m256 v, enum nn_act act, float alpha)
 {
 	const __m256 z = _mm256_setzero_ps(), six = _mm256_set1_ps(6.f);
@@ -116,7 +116,7 @@ static inline __m256 act256(__m256 v, enum nn_act act, float alpha)
 	}
 }
 
-__attribute__((target("avx2,fma")))
+__attribute__((target("avx2,fma"))) NN_HOT
 static void kern_avx2(const struct kctx *x, int rows, int cols, const float *a,
                       const float *b, const float *bias, const float *res, float *c)
 {
@@ -173,7 +173,7 @@ static void kern_avx2(const struct kctx *x, int rows, int cols, const float *a,
 /* AVX-512: 12 rows x 2 zmm (two panels) = 24 accumulators; each A value
  * is broadcast once and feeds two FMAs. cols <= 16 uses one panel. */
 #define MR5 12
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f"))) NN_HOT
 static inline __m512 act512(__m512 v, enum nn_act act, float alpha)
 {
 	const __m512 z = _mm512_setzero_ps(), six = _mm512_set1_ps(6.f);
@@ -196,7 +196,7 @@ static inline __m512 act512(__m512 v, enum nn_act act, float alpha)
 	}
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f"))) NN_HOT
 static void kern_avx512(const struct kctx *x, int rows, int cols, const float *a,
                         const float *b, const float *bias, const float *res, float *c)
 {
@@ -357,6 +357,7 @@ void nn_gemm(int m, int n, const struct nn_amat *A, const float *panels,
 	x.res = e->res;
 	x.act = e->act;
 	x.alpha = e->alpha;
+	NN_CHECK(panels, (size_t)((n + NR - 1) / NR) * K * NR * sizeof(float), "gemm B");
 	/* Blocks of rows whose A (mb x K floats) stays in L2; within a block,
 	 * columns outer so a column tile's panels (K x 32 floats) stay in L1
 	 * while the block's rows stream past. */
@@ -371,6 +372,18 @@ void nn_gemm(int m, int n, const struct nn_amat *A, const float *panels,
 				bias[j] = e->bias && j < cols ? e->bias[j0 + j] : 0.f;
 			for (int i0 = b0; i0 < b1; i0 += mr) {
 				int rows = b1 - i0 < mr ? b1 - i0 : mr;
+#ifdef NN_ASAN
+				/* What the kernel call reads and writes (see nn_int.h). */
+				for (int i = i0; i < i0 + rows; i++) {
+					for (int sg = 0; sg < A->nseg; sg++)
+						NN_CHECK(A->a + (ptrdiff_t)i * A->lda + sg * A->segstride,
+						         A->seg * sizeof(float), "gemm A");
+					NN_CHECK(c + (ptrdiff_t)i * ldc + j0, cols * sizeof(float), "gemm C");
+					if (e->res)
+						NN_CHECK(e->res + (ptrdiff_t)i * e->ldr + j0,
+						         cols * sizeof(float), "gemm residual");
+				}
+#endif
 				g_kern.fn(&x, rows, cols, A->a + (ptrdiff_t)i0 * A->lda, bp, bias,
 				          e->res ? e->res + (ptrdiff_t)i0 * e->ldr + j0 : NULL,
 				          c + (ptrdiff_t)i0 * ldc + j0);

@@ -10,14 +10,14 @@
 
 #include "nn_graph_int.h"
 
+static void bypass_identities(struct nn_graph *G);
+static void find_chains(struct nn_graph *G);
+
 /* Peephole: an activation whose input has no other consumer is done by
  * the producer (conv, depthwise, add/mul) as it writes its output; the
  * activation node then only hands the tensor on (see G_IDENTITY). Saves a
  * pass over the tensor and a copy. */
-static void bypass_identities(struct nn_graph *G);
-static void find_chains(struct nn_graph *G);
-
-void nn_graph_fuse(struct nn_graph *G)
+static void fuse_act(struct nn_graph *G)
 {
 	for (int i = 0; i < G->count; i++) {
 		struct gnode *n = &G->n[i], *p;
@@ -36,6 +36,11 @@ void nn_graph_fuse(struct nn_graph *G)
 			continue;
 		n->op = G_IDENTITY;
 	}
+}
+
+/* MobileNetV3's four-node hard swish becomes one node. */
+static void fuse_hswish_chain(struct nn_graph *G)
+{
 	/* Hard swish, as TF.js exports it: m = Mul(k, x); a = Add(x, 3) with
 	 * Relu6 fused above and handed on by an identity r; y = Mul(m, r).
 	 * Four passes over the tensor become one. */
@@ -69,6 +74,11 @@ void nn_graph_fuse(struct nn_graph *G)
 			break;
 		}
 	}
+}
+
+/* A hard swish node after a convolution becomes its activation. */
+static void fuse_hswish(struct nn_graph *G)
+{
 	/* A hard swish right after a convolution is its activation (the
 	 * kernels compute x * relu6(x + 3) / 6 in registers). */
 	for (int i = 0; i < G->count; i++) {
@@ -89,6 +99,11 @@ void nn_graph_fuse(struct nn_graph *G)
 		}
 		n->op = G_IDENTITY;
 	}
+}
+
+/* Depthwise + 1x1 convolution pairs become one node. */
+static void fuse_sep(struct nn_graph *G)
+{
 	/* Depthwise followed by a 1x1 convolution (a separable block): one
 	 * node, computed in strips that stay in cache. The fused node takes
 	 * the 1x1 convolution's place; the depthwise one is dropped. */
@@ -106,6 +121,11 @@ void nn_graph_fuse(struct nn_graph *G)
 		n->in[0] = d->in[0];
 		d->op = G_DEAD;
 	}
+}
+
+/* Residual adds move into the convolution producing one operand. */
+static void fuse_res(struct nn_graph *G)
+{
 	/* x + conv(...) (then an activation): the residual is added in the
 	 * matrix kernel's epilogue. The convolution moves to the add's place
 	 * in the order, where both operands exist. */
@@ -136,8 +156,44 @@ void nn_graph_fuse(struct nn_graph *G)
 		n->post = NN_ACT_NONE;
 		p->op = G_DEAD;
 	}
+}
+
+/*
+ * $SEALCAM_NN_NOFUSE (read at load; for measuring what each rewrite buys):
+ * comma-separated passes to skip: act, hswish, sep, res, chain.
+ */
+static int skipped(const char *pass)
+{
+	const char *e = getenv("SEALCAM_NN_NOFUSE");
+	size_t n = strlen(pass);
+
+	for (const char *p = e; p && *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len == n && !strncmp(p, pass, n))
+			return 1;
+		p = c ? c + 1 : NULL;
+	}
+	return 0;
+}
+
+void nn_graph_fuse(struct nn_graph *G)
+{
+	if (!skipped("act"))
+		fuse_act(G);
+	fuse_hswish_chain(G);   /* an op rewrite the rest relies on, not measured */
+	if (!skipped("hswish"))
+		fuse_hswish(G);
+	if (!skipped("sep"))
+		fuse_sep(G);
+	if (!skipped("res"))
+		fuse_res(G);
 	bypass_identities(G);
-	find_chains(G);
+	if (!skipped("chain"))
+		find_chains(G);
+	else
+		for (int i = 0; i < G->count; i++)
+			G->n[i].chain = -1;
 }
 
 /* Identity nodes (and activations folded away) only hand a tensor on:

@@ -6,6 +6,30 @@
 
 #include "nn.h"
 
+/*
+ * AddressSanitizer and the hot loops. Instrumenting every vector load of
+ * the matrix and depthwise kernels made ASan builds of the vision tests
+ * 10-20x slower than the rest of the code. Those loops (NN_HOT) are built
+ * without it; instead their drivers check every range a kernel call will
+ * read or write (NN_CHECK: one shadow-memory test per row, aborting like
+ * ASan on a bad range), so an out-of-bounds access is still caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define NN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NN_ASAN 1
+#endif
+#endif
+#ifdef NN_ASAN
+#define NN_HOT __attribute__((no_sanitize("address")))
+void nn_check_range(const void *p, size_t bytes, const char *what);
+#define NN_CHECK(p, bytes, what) nn_check_range((p), (bytes), (what))
+#else
+#define NN_HOT
+#define NN_CHECK(p, bytes, what) ((void)0)
+#endif
+
 /* Which kernels run: 0 portable C, 1 AVX2+FMA, 2 AVX-512 (nn_gemm.c picks
  * it once from cpuid or $SEALCAM_NN_ISA; nn_set_isa changes it). */
 int nn_isa_level(void);

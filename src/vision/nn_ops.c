@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
+#include "nn_int.h"
+#ifdef NN_ASAN
+#include <sanitizer/asan_interface.h>
+#include <stdio.h>
+#endif
 
 /*
  * Tensor memory. Every layer allocates its output and frees its input, so
@@ -31,6 +35,19 @@
 #define HDR 64
 
 static __thread struct { void *p; size_t sz; } g_cache[CACHE_SLOTS];
+
+#ifdef NN_ASAN
+void nn_check_range(const void *p, size_t bytes, const char *what)
+{
+	void *bad = bytes ? __asan_region_is_poisoned((void *)(uintptr_t)p, bytes) : NULL;
+
+	if (bad) {
+		fprintf(stderr, "nn: %s range %p+%zu reaches poisoned memory at %p\n", what, p,
+		        bytes, bad);
+		abort();
+	}
+}
+#endif
 
 void *nn_alloc(size_t bytes)
 {
