@@ -237,6 +237,20 @@ static int levers(struct vimage **f)
 			}
 		}
 	nn_set_isa(isa0);
+	/* The person detector asked for every class (the agent's labels) vs
+	 * person only (the anonymizer): the last layer's 80 channels vs 16. */
+	double all = 1e9;
+	for (int r = 0; r < ROUNDS; r++) {
+		double t0 = cpu_ms(), t;
+		for (int i = 0; i < NTIME; i++) {
+			struct nn_box b[256];
+			persondet_run(pd[0], f[i], (float)PERSONDET_NET_WIDTH / f[i]->w, -1,
+			              PERSONDET_DEFAULT_SCORE, b, 256);
+		}
+		t = (cpu_ms() - t0) / NTIME;
+		all = t < all ? t : all;
+	}
+	printf("lever_all_classes_person_ms %.1f\n", all);
 	for (int c = 0; c < NC; c++) {
 		printf("lever_%s_face_ms %.1f\nlever_%s_person_ms %.1f\n", cfg[c].name, best[c][0],
 		       cfg[c].name, best[c][1]);

@@ -57,6 +57,7 @@ echo "== runtime levers (face / person ms per 640x360 frame, one core, same run)
 for l in all no_chain no_chain_res no_chain_res_sep no_fusion avx2 generic; do
 	printf '%-34s %10s %10s\n' "$l" "$(get lever_${l}_face_ms)" "$(get lever_${l}_person_ms)"
 done
+printf '%-34s %10s %10s\n' "all classes (agent labels)" "" "$(get lever_all_classes_person_ms)"
 echo
 echo "== anonymizer, 100 frames 1280x720 (goal >= 25 frames/s) =="
 an() { awk -v s="$(get ${1}_seconds)" -v c="$(get ${1}_cpu_seconds)" -v n="$(nproc)" -v w="$2" \
