@@ -6,6 +6,7 @@
 #
 #   bench/live.sh [SECONDS]     (default 20 s measured per point)
 #   VIEWERS="1 10 100" REPEAT=2 bench/live.sh
+#   SEALCAMD_ARGS="--threads 2" bench/live.sh     (extra sealcamd flags)
 #
 # Installs the peer if missing (scripts/deps.sh bench: libnginx-mod-rtmp,
 # librtmp-dev). Everything runs on 127.0.0.1 with free ports and a temp dir.
@@ -40,7 +41,7 @@ ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i testsrc2=size=1280x720:
 
 # sealcamd, an owner, a camera with a keyring.
 "$BUILD/sealcamd" --listen 127.0.0.1 --port 0 --port-file "$T/port" --data-dir "$T/data" \
-	--log-level warn --live-grace 1s --max-connections 4096 >"$T/sealcamd.log" 2>&1 &
+	--log-level warn --live-grace 1s --max-connections 4096 ${SEALCAMD_ARGS:-} >"$T/sealcamd.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
@@ -93,7 +94,7 @@ PIDS+=("$NPID")
 sleep 0.5
 NWORKER=$(pgrep -P "$NPID" | head -1)
 
-echo "# ${SECS} s measured per point after 2 s warm-up; 25 fps; p50/p99 = send -> viewer has the frame"
+echo "# ${SECS} s measured per point once every viewer streams (+1 s); 25 fps; p50/p99 = send -> viewer has the frame"
 for n in $VIEWERS; do
 	for r in $(seq "$REPEAT"); do
 		"$BUILD/bench/live" relay "$URL" "$T/cam" "$CAMTOK" "$VTOK" "$CAMID" "$BOX" \
