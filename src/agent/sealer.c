@@ -1,10 +1,12 @@
 /*
  * sealer — the glue between the segmenter and the core sealed container:
  * a finished fMP4 segment is sealed (seg_sealer, streaming) straight into a
- * spool temp file, then committed durably under its sequence number.
+ * spool temp file, then committed durably under its sequence number; then
+ * its thumbnail (thumb.c) is sealed the same way under the same number.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "seg.h"
 #include "segmenter.h"
 #include "spool.h"
+#include "thumb.h"
 
 /* The sealer's output goes to the spool temp file as it is produced. */
 static int
@@ -35,16 +38,63 @@ callback_write_fd(void *cookie, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-int
-sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags)
+/*
+ * Seal one object (kind, seq, times, flags) of plaintext data to the
+ * recipients r into the spool. 0 / -1 (logged).
+ */
+static int
+seal_object(struct camera *c, const struct camera_recipients *r, uint8_t kind,
+    const char *kind_name, uint64_t seq, int64_t start_ms, uint32_t duration_ms,
+    uint32_t flags, const uint8_t *data, size_t len)
 {
-	struct camera_recipients r;
 	struct seg_seal_params p = { 0 };
 	struct seg_sealer *s = NULL;
 	struct spool_item it = { 0 };
 	struct spool_tmp *t;
-	uint64_t seq;
 	int fd, rc;
+
+	p.kind = kind;
+	p.flags = (uint8_t)(flags & SEG_FLAGS_KNOWN);
+	p.seq = seq;
+	p.start_ms = (uint64_t)start_ms;
+	p.duration_ms = duration_ms;
+	p.epoch = r->epoch;
+	p.recipients = (const uint8_t (*)[SEG_PK_BYTES])r->pk;
+	p.nrecipients = r->n;
+	it.start_ms = start_ms;
+	snprintf(it.kind, sizeof(it.kind), "%s", kind_name);
+	it.seq = seq;
+	it.flags = p.flags;
+	if ((t = spool_begin(c->spool, &it)) == NULL)
+		return -1;
+	fd = spool_tmp_fd(t);
+	if ((s = seg_sealer_new(&p, c->sk, callback_write_fd, &fd)) == NULL) {
+		log_err("seal", "camera=%s kind=%s seq=%llu msg=\"cannot seal\" err=\"%s\"",
+		    c->conf.id_hex, kind_name, (unsigned long long)seq,
+		    seg_strerror(seg_last_error()));
+		goto fail;
+	}
+	if ((rc = seg_sealer_write(s, data, len)) != SEG_OK ||
+	    (rc = seg_sealer_finish(s)) != SEG_OK) {
+		log_err("seal", "camera=%s kind=%s seq=%llu msg=\"cannot seal\" err=\"%s\"",
+		    c->conf.id_hex, kind_name, (unsigned long long)seq, seg_strerror(rc));
+		goto fail;
+	}
+	seg_sealer_free(s);
+	return spool_commit(c->spool, t);
+fail:
+	seg_sealer_free(s);
+	spool_abort(c->spool, t);
+	return -1;
+}
+
+int
+sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags)
+{
+	struct camera_recipients r;
+	uint8_t *jpeg = NULL;
+	size_t jlen = 0;
+	uint64_t seq;
 
 	/* The keyring in force now: a member removed while this segment was
 	 * recorded cannot read it (DESIGN.md threat model). */
@@ -59,44 +109,25 @@ sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags)
 	/* Durably reserved before use: never two contents under one seq. */
 	if (config_seq_reserve(c->conf.dir, "segment", &seq) != 0)
 		return -1;
-	p.kind = SEG_KIND_SEGMENT;
-	p.flags = (uint8_t)(flags & SEG_FLAGS_KNOWN);
-	p.seq = seq;
-	p.start_ms = (uint64_t)sg->start_ms;
-	p.duration_ms = sg->duration_ms;
-	p.epoch = r.epoch;
-	p.recipients = (const uint8_t (*)[SEG_PK_BYTES])r.pk;
-	p.nrecipients = r.n;
-	it.start_ms = sg->start_ms;
-	snprintf(it.kind, sizeof(it.kind), "segment");
-	it.seq = seq;
-	it.flags = p.flags;
-	if ((t = spool_begin(c->spool, &it)) == NULL)
-		return -1;
-	fd = spool_tmp_fd(t);
-	if ((s = seg_sealer_new(&p, c->sk, callback_write_fd, &fd)) == NULL) {
-		log_err("seal", "camera=%s seq=%llu msg=\"cannot seal\" err=\"%s\"",
-		    c->conf.id_hex, (unsigned long long)seq,
-		    seg_strerror(seg_last_error()));
-		goto fail;
-	}
-	if ((rc = seg_sealer_write(s, sg->data, sg->len)) != SEG_OK ||
-	    (rc = seg_sealer_finish(s)) != SEG_OK) {
-		log_err("seal", "camera=%s seq=%llu msg=\"cannot seal\" err=\"%s\"",
-		    c->conf.id_hex, (unsigned long long)seq, seg_strerror(rc));
-		goto fail;
-	}
-	seg_sealer_free(s);
-	if (spool_commit(c->spool, t) != 0)
+	if (seal_object(c, &r, SEG_KIND_SEGMENT, "segment", seq, sg->start_ms,
+	    sg->duration_ms, flags, sg->data, sg->len) != 0)
 		return -1;
 	c->sealed++;
 	log_info("seal", "camera=%s seq=%llu start_ms=%lld duration_ms=%u "
 	    "bytes=%zu epoch=%u recipients=%u", c->conf.id_hex,
 	    (unsigned long long)seq, (long long)sg->start_ms, sg->duration_ms,
 	    sg->len, r.epoch, r.n);
+
+	/* Its thumbnail: same sequence number, times, flags and recipients
+	 * (the viewer fetches thumbnail N for segment N). Best effort: a
+	 * segment without one is still complete. */
+	if (thumb_make(sg->data, sg->len, &jpeg, &jlen) == 0) {
+		if (seal_object(c, &r, SEG_KIND_THUMBNAIL, "thumbnail", seq,
+		    sg->start_ms, sg->duration_ms, flags, jpeg, jlen) == 0)
+			log_debug("seal", "camera=%s kind=thumbnail seq=%llu bytes=%zu",
+			    c->conf.id_hex, (unsigned long long)seq, jlen);
+		sodium_memzero(jpeg, jlen);
+		free(jpeg);
+	}
 	return 0;
-fail:
-	seg_sealer_free(s);
-	spool_abort(c->spool, t);
-	return -1;
 }

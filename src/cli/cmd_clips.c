@@ -24,6 +24,7 @@
 #include "acct.h"
 #include "cams.h"
 #include "cli.h"
+#include "cmd_clips.h"
 #include "fsutil.h"
 #include "join.h"
 #include "objs.h"
@@ -38,6 +39,7 @@ static const struct cli_cmd clips_cmds[] = {
 	{ "list", clips_list, "recordings of a camera in a time range" },
 	{ "get", clips_get, "verify, decrypt and save a time range as one MP4" },
 	{ "open", clips_open, "verify and decrypt sealed segment files on disk" },
+	{ "thumb", cmd_clips_thumb, "verify, decrypt and save a thumbnail as JPEG" },
 };
 
 int

@@ -48,6 +48,8 @@ static const struct config_key {
 	{ "tlog_origin", CT_STR, S(tlog_origin), 0, "name of the log (checkpoint origin), used when its key is made" },
 	{ "tlog_interval", CT_MS, S(tlog_interval_ms), 1000, "longest a log entry waits for its batch (<= 1s)" },
 	{ "tlog_threads", CT_UINT, S(tlog_threads), 1024, "requests that may wait for a log append at once" },
+	{ "web_dir", CT_STR, S(web_dir), 0, "the browser viewer's files (default: web/ of the installation)" },
+	{ "node_modules", CT_STR, S(node_modules), 0, "npm packages dir holding libsodium-wrappers-sumo (default: searched)" },
 #undef S
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -41,6 +41,8 @@ struct config {
 	char tlog_origin[256];    /* checkpoint origin / key name of a new log key */
 	int64_t tlog_interval_ms; /* longest wait before a log batch is cut */
 	unsigned tlog_threads;    /* requests that may wait for log appends at once */
+	char web_dir[CONFIG_PATH_MAX];   /* the viewer's files ("" = search) */
+	char node_modules[CONFIG_PATH_MAX]; /* for libsodium.js ("" = search) */
 };
 
 /* Fill c with the defaults. */

@@ -68,6 +68,36 @@ mono_us(void)
 
 /* --- answering ------------------------------------------------------------ */
 
+/*
+ * Headers on every response, API and viewer alike (PROTOCOL.md "Security
+ * headers"). The viewer holds decrypted footage and keys in the page, so
+ * the policy admits scripts from this origin only (no inline script or
+ * style, no eval; 'wasm-unsafe-eval' lets libsodium.js compile its
+ * WebAssembly), talks to this origin only, shows media and images from
+ * blob: URLs it made itself, and may not be framed.
+ */
+static const char csp[] =
+	"default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "
+	"connect-src 'self'; img-src 'self' blob:; media-src 'self' blob:; "
+	"style-src 'self'; worker-src 'self'; manifest-src 'self'; "
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+static void
+security_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	/* The public log is meant to be read from anywhere (CORS *). */
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy",
+	    MHD_get_response_header(r, "Access-Control-Allow-Origin") != NULL ?
+	    "cross-origin" : "same-origin");
+	MHD_add_response_header(r, "Permissions-Policy",
+	    "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+}
+
 static void
 queue(struct req *rq, unsigned status, struct MHD_Response *r, uint64_t len)
 {
@@ -80,6 +110,7 @@ queue(struct req *rq, unsigned status, struct MHD_Response *r, uint64_t len)
 			MHD_destroy_response(r);
 		return;
 	}
+	security_headers(r);
 	if (MHD_queue_response(rq->conn, status, r) == MHD_YES) {
 		rq->status = status;
 		rq->bytes_out = len;
@@ -92,7 +123,6 @@ api_headers(struct MHD_Response *r, const char *ctype)
 {
 	MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 }
 
 void
@@ -205,7 +235,6 @@ http_reply_fd(struct req *rq, unsigned status, int fd, uint64_t size,
 		return;
 	}
 	MHD_add_response_header(r, "Content-Type", ctype);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* Sealed objects never change under their (camera, kind, seq). */
 	MHD_add_response_header(r, "Cache-Control", "private, max-age=31536000, immutable");
 	if (etag != NULL)
@@ -282,7 +311,6 @@ public_headers(struct MHD_Response *r, const char *ctype, const char *cache)
 	MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", cache);
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 }
 
 void
@@ -312,6 +340,26 @@ http_reply_public(struct req *rq, unsigned status, const char *ctype,
 		return;
 	}
 	public_headers(r, ctype, cache);
+	queue(rq, status, r, len);
+}
+
+void
+http_reply_static(struct req *rq, unsigned status, const char *ctype,
+    const uint8_t *data, size_t len, const char *etag)
+{
+	/* PERSISTENT: the viewer's files live as long as the server. */
+	struct MHD_Response *r = MHD_create_response_from_buffer(len,
+	    data ? (void *)(uintptr_t)data : (void *)"", MHD_RESPMEM_PERSISTENT);
+
+	if (r == NULL) {
+		http_error(rq, 500, "internal", "out of memory");
+		return;
+	}
+	if (status != 304)
+		MHD_add_response_header(r, "Content-Type", ctype);
+	/* Names carry no version: revalidate every load (a 304 is cheap). */
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	MHD_add_response_header(r, "ETag", etag);
 	queue(rq, status, r, len);
 }
 

@@ -126,6 +126,11 @@ void http_reply_public_fd(struct req *rq, unsigned status, int fd,
 void http_reply_public(struct req *rq, unsigned status, const char *ctype,
     const char *cache, const void *buf, size_t len);
 
+/* A file of the viewer (static.c): data must outlive the server; 304
+ * sends no body. Cache-Control: no-cache with the ETag. */
+void http_reply_static(struct req *rq, unsigned status, const char *ctype,
+    const uint8_t *data, size_t len, const char *etag);
+
 /* Plain text (for /metrics). text is copied. */
 void http_reply_text(struct req *rq, unsigned status, const char *ctype,
     const char *text, size_t len);

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "blob.h"
 #include "config.h"
+#include "static.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -279,6 +280,8 @@ main(int argc, char **argv)
 		if ((srv.tlog = tlogsrv_open(&lo, srv.store)) == NULL)
 			goto out;
 	}
+	if ((srv.web = webroot_load(cfg.web_dir, cfg.node_modules)) == NULL)
+		goto out;
 
 	/* Run. */
 	if ((http = http_start(&srv)) == NULL)
@@ -306,6 +309,7 @@ out:
 	rowbatch_free(srv.rows);
 	relay_free(srv.relay);
 	tlogsrv_free(srv.tlog);
+	webroot_free(srv.web);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
 	ratelimit_free(srv.login_addr);

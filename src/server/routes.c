@@ -51,6 +51,10 @@ static const struct route routes[] = {
 	{ "GET",    "/v1/log/proof",                           ACCESS_PUBLIC,  BODY_NONE,   h_log_proof },
 	{ "GET",    "/v1/log/consistency",                     ACCESS_PUBLIC,  BODY_NONE,   h_log_consistency },
 	{ "GET",    "/v1/me/log",                              ACCESS_USER,    BODY_NONE,   h_me_log },
+	/* The browser viewer (static.c): files from a fixed in-memory table. */
+	{ "GET",    "/",                                       ACCESS_PUBLIC,  BODY_NONE,   h_static },
+	{ "GET",    "/{asset}",                                ACCESS_PUBLIC,  BODY_NONE,   h_static },
+	{ "GET",    "/vendor/{asset}",                         ACCESS_PUBLIC,  BODY_NONE,   h_static },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -141,6 +145,14 @@ param(const char *pat, size_t plen, const char *seg, size_t slen,
 				return 0;
 			}
 		return -1;
+	}
+	if (plen == 7 && memcmp(pat, "{asset}", 7) == 0) {
+		/* A name from the viewer's allow-list syntax: no '/', no
+		 * leading dot, a served extension. The handler looks it up. */
+		if (!static_name_ok(buf, slen))
+			return -1;
+		memcpy(p->asset, buf, slen + 1);
+		return 0;
 	}
 	if (plen == 5 && memcmp(pat, "{seq}", 5) == 0) {
 		uint64_t v = 0;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "static.h"
+
 struct req;
 
 /*
@@ -44,8 +46,8 @@ typedef int route_data_fn(struct req *rq, const uint8_t *buf, size_t len);
 
 struct route {
 	const char *method;
-	const char *path;         /* literal segments and {cam} {kind} {seq} {pairing_id};
-	                           * {tile} (last) takes the rest of the path */
+	const char *path;         /* literal segments and {cam} {kind} {seq} {pairing_id}
+	                           * {session} {asset}; {tile} (last) takes the rest of the path */
 	enum access access;
 	enum body body;
 	route_fn *handler;        /* answers once the body is complete */
@@ -61,6 +63,7 @@ struct route_params {
 	uint64_t seq;             /* {seq}: decimal, < 2^63 */
 	uint8_t session[16];      /* {session}: 32 lowercase hex */
 	char tile[64];            /* {tile}: the rest of the path, "tile/" + it a C2SP tile path */
+	char asset[STATIC_NAME_MAX + 1]; /* {asset}: a file name static_name_ok() accepts */
 };
 
 enum route_match { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
@@ -101,5 +104,6 @@ route_data_fn h_object_put_data;
 route_fn h_live_get, h_live_history, h_live_commands, h_live_put;
 route_begin_fn h_live_put_begin;
 route_data_fn h_live_put_data;
+route_fn h_static;
 
 #endif

@@ -19,6 +19,7 @@ struct workq;
 struct rowbatch;
 struct relay;
 struct tlogsrv;
+struct webroot;
 
 struct server {
 	const struct config *cfg;
@@ -34,6 +35,7 @@ struct server {
 	struct relay *relay;             /* live sessions */
 	struct tlogsrv *tlog;            /* the transparency log (tlogsrv.c) */
 	struct workq *logjobs;           /* requests waiting for a log append */
+	struct webroot *web;             /* the browser viewer's files (static.c) */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

@@ -51,7 +51,7 @@ grep -Eq "^Front door .* 1  owner$" <<<"$list" && ok "camera list: the camera, e
 # stops cleanly on SIGTERM.
 wait_until 120 grep -q "source ended" "$D/agent.log"
 made=$(sed -n 's/.*source ended.* segments=\([0-9]*\).*/\1/p' "$D/agent.log")
-uploaded() { [ "$(grep -c 'comp=upload .*status=20[01]' "$D/agent.log")" -ge "$made" ]; }
+uploaded() { [ "$(grep -c 'comp=upload .*kind=segment .*status=20[01]' "$D/agent.log")" -ge "$made" ]; }
 wait_until 60 uploaded
 [ -n "$made" ] && [ "$made" -ge 15 ] && uploaded &&
 	ok "the agent recorded the whole file ($made segments) and uploaded them all" ||

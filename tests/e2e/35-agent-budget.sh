@@ -26,7 +26,7 @@ for _ in $(seq 24); do	# 12 s of outage, spool size sampled twice a second
 	sleep 0.5
 done
 during=$(agent_sealed_seqs | wc -w)
-evicted=$(sed -n "s/.*budget exceeded, evicted.* seq=\([0-9]*\) .*/\1/p" "$AGENT_LOG" |
+evicted=$(sed -n "s/.*budget exceeded, evicted.* kind=segment seq=\([0-9]*\) .*/\1/p" "$AGENT_LOG" |
 	sort -n | tr '\n' ' ' | sed 's/ $//')
 if [ "$during" -ge $((before + 4)) ] && [ -n "$evicted" ] && [ "$max" -le $((4 << 20)) ]; then
 	ok "server down: recording goes on, oldest segments evicted ($evicted), spool <= 4 MiB (max $max bytes)"
@@ -42,7 +42,7 @@ stop_pid "$AGENT_PID" 30
 sealed=$(agent_sealed_seqs)
 stored=$(agent_server_seqs)
 # Evictions go on until the uploader's backoff lets it see the server.
-evicted=$(sed -n "s/.*budget exceeded, evicted.* seq=\([0-9]*\) .*/\1/p" "$AGENT_LOG" |
+evicted=$(sed -n "s/.*budget exceeded, evicted.* kind=segment seq=\([0-9]*\) .*/\1/p" "$AGENT_LOG" |
 	sort -n | tr '\n' ' ' | sed 's/ $//')
 expect=$(python3 -c 'import sys; s=set(sys.argv[1].split()); e=set(sys.argv[2].split())
 print(" ".join(sorted(s - e, key=int)))' "$sealed" "$evicted")

@@ -109,7 +109,7 @@ main(void)
 		T_EQ(n, 0);
 	}
 
-	t_case("segments sealed to keyring epoch 1 open for its recipients, byte for byte");
+	t_case("segments and their thumbnails sealed to keyring epoch 1 open for its recipients, byte for byte");
 	cam.rcpt.epoch = 1;
 	cam.rcpt.n = 2;
 	memcpy(cam.rcpt.pk[0], box_pk[0], 32);
@@ -165,6 +165,37 @@ main(void)
 			T_EQ(rc, SEG_OK);
 		free(pt);
 		free(sealed);
+
+		/* Its thumbnail: kind thumbnail, the same seq, times, flags
+		 * and recipients; a JPEG inside. */
+		{
+			struct seg_expect te = { .camera_pk = pk,
+			    .kind = SEG_KIND_THUMBNAIL, .check_seq = 1,
+			    .seq = (uint64_t)i + 1 };
+
+			T_EQ(spool_take(cam.spool, &it, 0), 1);
+			T_ASSERT(strcmp(it.kind, "thumbnail") == 0);
+			T_EQ(it.seq, i + 1);
+			sealed = slurp(cam.spool, &it, &slen);
+			T_ASSERT(sealed != NULL);
+			pt = NULL;
+			rc = seg_open_buf(&te, box_pk[0], box_sk[0], sealed, slen,
+			    &pt, &ptlen, &h);
+			T_EQ(rc, SEG_OK);
+			T_ASSERT(ptlen > 100 && ptlen < 64 * 1024);
+			T_ASSERT(pt[0] == 0xff && pt[1] == 0xd8 &&
+			    pt[ptlen - 2] == 0xff && pt[ptlen - 1] == 0xd9);
+			T_EQ(h.start_ms, ss.s[i].start_ms);
+			T_EQ(h.epoch, i < 2 ? 1 : 2);
+			T_EQ(h.flags, i < 2 ? 0 : SEG_FLAG_EVENT);
+			free(pt);
+			pt = NULL;
+			rc = seg_open_buf(&te, box_pk[1], box_sk[1], sealed, slen,
+			    &pt, &ptlen, NULL);
+			T_EQ(rc, i < 2 ? SEG_OK : SEG_ENOTRECIPIENT);
+			free(pt);
+			free(sealed);
+		}
 	}
 	t_case("the sealed bytes contain no plaintext MP4 boxes");
 	{
