@@ -14,7 +14,7 @@ let wanted = '#/cameras';    // where to go after logging in / unlocking
 
 function nav() {
   const n = document.getElementById('nav');
-  if (!S.session.me) {
+  if (!S.session.me || !S.unlocked()) {
     n.hidden = true;
     n.replaceChildren();
     return;

@@ -59,8 +59,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
   const nextDay = h('button', { class: 'icon-btn', 'aria-label': 'Next day' }, icon('right'));
   const zoomOut = h('button', { class: 'icon-btn', 'aria-label': 'Zoom out' }, icon('minus'));
   const zoomIn = h('button', { class: 'icon-btn', 'aria-label': 'Zoom in' }, icon('plus'));
-  const fsBtn = h('button', { class: 'icon-btn fs', 'aria-label': 'Full screen' },
-    h('span', { 'aria-hidden': 'true' }, '⛶'));
+  const fsBtn = h('button', { class: 'icon-btn fs', 'aria-label': 'Full screen' }, icon('expand'));
   const canvas = h('canvas', { class: 'timeline', id: 'timeline' });
   const legend = h('div', { class: 'legend small muted' },
     h('span', {}, h('i', { class: 'sw rec' }), 'Recorded'),
@@ -172,6 +171,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
         (events.length ? ` · ${events.length} events` : '')
       : `Nothing recorded on ${fmtDay(day).toLowerCase()}.`;
     if (!keepPosition) {
+      if (objs.length) timeline.fit(objs[0].start_ms, Math.max(...objs.map((o) => o.start_ms + o.duration_ms)));
       if (segments.length) {
         const last = segments[segments.length - 1];
         setState('Click the timeline to play from that moment, or press play.', 'info');

@@ -8,7 +8,7 @@ import { accountFingerprint, b64, equal, keyFingerprint, unhex, utf8 } from './c
 import { loadCamera } from './cams.js';
 import { keyringSign, ROLE, ROLE_NAME, LABEL_MAX, MAX_RECIPIENTS } from './keyring.js';
 import { cameraHeader } from './page_camera.js';
-import { route } from './router.js';
+import { go, route } from './router.js';
 import { session } from './session.js';
 import { trustCamera } from './trust.js';
 import { errorBox, h, icon, mount } from './ui.js';
@@ -50,6 +50,29 @@ async function publish(trust, kr, notes) {
   await put(`/v1/cameras/${trust.idHex}/keyring`, { keyring: b64(bytes), members });
 }
 
+/*
+ * The fingerprint people compare (sealcam whoami, the Account page): of
+ * the whole account, over its signing and box keys. The owner's signing
+ * key is in the keyring; a member's comes from the lookup and is shown
+ * only if that account still has the box key the keyring names.
+ */
+function fprCell(r, kr) {
+  const code = h('code', { class: 'fpr' }, '…');
+  const label = h('span', { class: 'small muted' }, 'fingerprint');
+  const set = (text, what) => { code.textContent = text; label.textContent = what; };
+  if (r.role === ROLE.owner) {
+    set(accountFingerprint(kr.ownerPk, r.pk), 'fingerprint');
+  } else if (r.role === ROLE.member && r.label.includes('@')) {
+    lookup(r.label).then((m) => {
+      if (m && equal(m.boxPk, r.pk)) set(accountFingerprint(m.signPk, m.boxPk), 'fingerprint');
+      else set(keyFingerprint(r.pk), m ? 'key fingerprint (their account has other keys now)' : 'key fingerprint');
+    }).catch(() => set(keyFingerprint(r.pk), 'key fingerprint'));
+  } else {
+    set(keyFingerprint(r.pk), 'key fingerprint');
+  }
+  return h('div', { class: 'fprs' }, label, code);
+}
+
 route('camera/([0-9a-f]{32})/household', async (idHex) => {
   const { cam, trust } = await loadCamera(idHex);
   const owner = cam.role === 'owner';
@@ -73,7 +96,7 @@ route('camera/([0-9a-f]{32})/household', async (idHex) => {
           const notes = [];
           await publish(trust, next, notes);
           await trustCamera(cam, { accountId: accountId(), vault: session.vault });
-          location.reload();
+          go(location.hash);
         } catch (e) {
           btn.disabled = false;
           err.show(e.message);
@@ -87,8 +110,7 @@ route('camera/([0-9a-f]{32})/household', async (idHex) => {
       h('div', {}, h('strong', {}, r.label || '(no name)'), me ? h('span', { class: 'badge' }, 'you') : null,
         h('div', { class: 'small muted' }, ROLE_NAME[r.role] === 'owner' ? 'Owner' : ROLE_NAME[r.role] === 'hub'
           ? 'Home hub' : 'Household member'))),
-      h('div', { class: 'fprs' }, h('span', { class: 'small muted' }, 'key fingerprint'),
-        h('code', { class: 'fpr' }, keyFingerprint(r.pk))),
+      fprCell(r, kr),
       h('div', { class: 'actions' }, actions));
   });
 
@@ -134,7 +156,7 @@ route('camera/([0-9a-f]{32})/household', async (idHex) => {
             const notes = [];
             await publish(trust, next, notes);
             await trustCamera(cam, { accountId: accountId(), vault: session.vault });
-            location.reload();
+            go(location.hash);
           } catch (e2) {
             confirm.disabled = false;
             err.show(e2.message);

@@ -8,7 +8,7 @@
 // hash; the last must be TAG_FINAL; the camera's signature over the header
 // and body hashes must verify. Plaintext leaves only from finish(), after
 // all of that: a caller never sees a byte of a container that fails.
-import { sodium, freeState, wipe } from './sodium.js';
+import { sodium, freeState, heapWipe, raw, wipe } from './sodium.js';
 import { concat, equal, getBE32, getBE64, label16, labelhash, compare } from './codec.js';
 
 export const KIND = { segment: 1, event: 2, thumbnail: 3, live: 4, derivative: 5 };
@@ -43,6 +43,7 @@ const REASONS = {
   SEG_EWRONGKIND: 'the server returned another kind of object than asked for',
   SEG_EUNSUPPORTED: 'this kind of recording cannot be opened here',
   SEG_ESTATE: 'internal error (reader used after it finished)',
+  SEG_ENOMEM: 'this browser ran out of memory opening the recording',
 };
 
 export class SealError extends Error {
@@ -122,6 +123,146 @@ export function signedMessage(headerHash, bodyHash) {
 }
 
 /*
+ * Record engines: BLAKE2b of the ciphertext and secretstream pull with the
+ * header hash as AD, record by record. RawEngine works on buffers it owns
+ * on the wasm heap (one copy in per record, no allocation, everything
+ * wiped by free()); WrapEngine uses the wrapper functions. Both return the
+ * plaintext as { tag, pt } where pt is only valid until the next call.
+ */
+class RawEngine {
+  constructor(ssHeader, key, ad) {
+    const M = raw;
+    this.M = M;
+    this.sizes = { st: M._crypto_secretstream_xchacha20poly1305_statebytes(),
+      hs: M._crypto_generichash_statebytes(), in: LOOKAHEAD, out: RECORD_BYTES, misc: 8 + 32 + 32 + 24 };
+    this.st = M._malloc(this.sizes.st);
+    this.hs = M._malloc(this.sizes.hs);
+    this.inp = M._malloc(this.sizes.in);
+    this.outp = M._malloc(this.sizes.out);
+    this.misc = M._malloc(this.sizes.misc);
+    if (!this.st || !this.hs || !this.inp || !this.outp || !this.misc) {
+      this.free();
+      throw new SealError('SEG_ENOMEM');
+    }
+    this.tagp = this.misc;
+    this.adp = this.misc + 8;
+    const keyp = this.misc + 40, hdrp = this.misc + 72;
+    const H = M.HEAPU8;
+    H.set(ad, this.adp);
+    H.set(key, keyp);
+    H.set(ssHeader, hdrp);
+    const rc = M._crypto_secretstream_xchacha20poly1305_init_pull(this.st, hdrp, keyp);
+    heapWipe(keyp, 32);
+    if (rc !== 0) {
+      this.free();
+      throw new SealError('SEG_EAUTH');
+    }
+    M._crypto_generichash_init(this.hs, 0, 0, 32);
+  }
+
+  _in(ct) {
+    this.M.HEAPU8.set(ct, this.inp);
+  }
+
+  _pull(len) {
+    const M = this.M;
+    if (M._crypto_secretstream_xchacha20poly1305_pull(this.st, this.outp, 0, this.tagp,
+        this.inp, len, 0, this.adp, 32, 0) !== 0) return null;
+    const H = M.HEAPU8;
+    return { tag: H[this.tagp], pt: H.subarray(this.outp, this.outp + len - RECORD_ABYTES) };
+  }
+
+  // Hash and pull a record (not the last).
+  record(ct) {
+    this._in(ct);
+    this.M._crypto_generichash_update(this.hs, this.inp, ct.length, 0);
+    return this._pull(ct.length);
+  }
+
+  // Hash the final record's ciphertext and return the body hash.
+  finalHash(ct) {
+    this._in(ct);
+    this.M._crypto_generichash_update(this.hs, this.inp, ct.length, 0);
+    const outp = this.misc + 40;
+    this.M._crypto_generichash_final(this.hs, outp, 32);
+    const h = this.M.HEAPU8.slice(outp, outp + 32);
+    heapWipe(outp, 32);
+    return h;
+  }
+
+  // Pull ct (already hashed, or not to be hashed).
+  pull(ct) {
+    this._in(ct);
+    return this._pull(ct.length);
+  }
+
+  free() {
+    const M = this.M;
+    for (const k of ['st', 'hs', 'inp', 'outp', 'misc']) {
+      if (!this[k]) continue;
+      heapWipe(this[k], this.sizes[{ st: 'st', hs: 'hs', inp: 'in', outp: 'out', misc: 'misc' }[k]]);
+      M._free(this[k]);
+      this[k] = 0;
+    }
+  }
+}
+
+class WrapEngine {
+  constructor(ssHeader, key, ad) {
+    this.ad = ad;
+    this.hs = sodium.crypto_generichash_init(null, 32);
+    try {
+      this.ss = sodium.crypto_secretstream_xchacha20poly1305_init_pull(ssHeader, key);
+    } catch {
+      throw new SealError('SEG_EAUTH');
+    }
+    this.last = null;
+  }
+
+  _pull(ct) {
+    if (this.last) wipe(this.last);
+    const r = sodium.crypto_secretstream_xchacha20poly1305_pull(this.ss, ct, this.ad);
+    if (!r) return null;
+    this.last = r.message;
+    return { tag: r.tag, pt: r.message };
+  }
+
+  record(ct) {
+    sodium.crypto_generichash_update(this.hs, ct);
+    return this._pull(ct);
+  }
+
+  finalHash(ct) {
+    sodium.crypto_generichash_update(this.hs, ct);
+    const h = sodium.crypto_generichash_final(this.hs, 32);
+    this.hs = null;
+    return h;
+  }
+
+  pull(ct) {
+    return this._pull(ct);
+  }
+
+  free() {
+    if (this.last) wipe(this.last);
+    this.last = null;
+    if (this.hs !== null) {
+      try { sodium.crypto_generichash_final(this.hs, 32); } catch { /* freed */ }
+      this.hs = null;
+    }
+    if (this.ss !== undefined && this.ss !== null) freeState(this.ss, SS_STATE_BYTES);
+    this.ss = null;
+  }
+}
+
+// Use the raw engine unless asked not to (tests run both).
+export const engines = { raw: raw ? RawEngine : null, wrap: WrapEngine };
+let defaultEngine = raw ? RawEngine : WrapEngine;
+export function useEngine(name) {
+  defaultEngine = name === 'wrap' || !raw ? WrapEngine : RawEngine;
+}
+
+/*
  * A streaming reader. expect = { cameraPk, kind, seq } (seq may be
  * undefined to accept any), reader = { boxPk, boxSk }. write() as bytes
  * arrive (any chunking), then finish() -> { header, plaintext }. Any error
@@ -139,8 +280,7 @@ export class SealOpener {
     this.pend = new Uint8Array(LOOKAHEAD);
     this.npend = 0;
     this.nrecords = 0;
-    this.ss = null;
-    this.bodyHash = null;
+    this.eng = null;
     this.err = null;
     this.done = false;
     this.out = sizeHint > 0 ? new Uint8Array(sizeHint) : null;
@@ -155,12 +295,9 @@ export class SealOpener {
   }
 
   _wipe() {
-    if (this.ss !== null) freeState(this.ss, SS_STATE_BYTES);
-    this.ss = null;
-    if (this.bodyHash !== null) {
-      try { sodium.crypto_generichash_final(this.bodyHash, 32); } catch { /* freed */ }
-      this.bodyHash = null;
-    }
+    if (this.eng) this.eng.free();
+    this.eng = null;
+    wipe(this.pend);
     if (this.out) wipe(this.out.subarray(0, this.outLen));
     for (const p of this.parts) wipe(p);
     this.parts = [];
@@ -173,40 +310,39 @@ export class SealOpener {
     if (this.expect.kind && h.kind !== this.expect.kind) throw new SealError('SEG_EWRONGKIND');
     if (this.expect.seq !== undefined && h.seq !== this.expect.seq) throw new SealError('SEG_EWRONGSEQ');
     if (h.kind === KIND.live) throw new SealError('SEG_EUNSUPPORTED');
-    this.bodyHash = sodium.crypto_generichash_init(null, 32);
     const key = unwrapKey(h, this.reader.boxPk, this.reader.boxSk);
     try {
-      this.ss = sodium.crypto_secretstream_xchacha20poly1305_init_pull(h.ssHeader, key);
-    } catch {
-      throw new SealError('SEG_EAUTH');
+      this.eng = new defaultEngine(h.ssHeader, key, h.hash);
     } finally {
       wipe(key);
     }
   }
 
+  // Copy a record's plaintext out (the engine's buffer is reused).
   _keep(pt) {
     if (pt.length === 0) return;
     if (this.out && this.outLen + pt.length <= this.out.length) {
       this.out.set(pt, this.outLen);
       this.outLen += pt.length;
-      wipe(pt);
     } else {
-      if (this.out) { this.parts.push(this.out.slice(0, this.outLen)); wipe(this.out); this.out = null; }
-      this.parts.push(pt);
-      this.outLen += pt.length;
+      if (this.out) {
+        this.parts.push(this.out.slice(0, this.outLen));
+        wipe(this.out);
+        this.out = null;
+      }
+      this.parts.push(Uint8Array.from(pt));
     }
   }
 
   // One record known not to be the last.
   _record(ct) {
     if (this.nrecords + 1 >= MAX_RECORDS) throw new SealError('SEG_ETOOBIG');
-    sodium.crypto_generichash_update(this.bodyHash, ct);
     this.nrecords++;
-    const r = sodium.crypto_secretstream_xchacha20poly1305_pull(this.ss, ct, this.header.hash);
+    const r = this.eng.record(ct);
     if (!r) throw new SealError('SEG_EAUTH');
     if (r.tag === TAG_FINAL) throw new SealError('SEG_EAFTERFINAL');
     if (r.tag !== TAG_MESSAGE) throw new SealError('SEG_ENONCANON');
-    this._keep(r.message);
+    this._keep(r.pt);
   }
 
   _header(buf) {
@@ -266,37 +402,30 @@ export class SealOpener {
       // The final record carries 0..65536 bytes; the trailer follows.
       const flen = this.npend - TRAILER_BYTES;
       const fin = this.pend.subarray(0, flen);
-      sodium.crypto_generichash_update(this.bodyHash, fin);
-      const bodyHash = sodium.crypto_generichash_final(this.bodyHash, 32);
-      this.bodyHash = null;
-      const r = sodium.crypto_secretstream_xchacha20poly1305_pull(this.ss, fin, this.header.hash);
+      const bodyHash = this.eng.finalHash(fin);
+      const r = this.eng.pull(fin);
       if (!r) {
         // Was the trailer simply cut off? If everything left authenticates
         // as a record, report truncation rather than tampering. (A failed
         // pull leaves libsodium's state unchanged.)
-        const all = this.pend.subarray(0, this.npend);
-        if (this.npend <= RECORD_CBYTES &&
-            sodium.crypto_secretstream_xchacha20poly1305_pull(this.ss, all, this.header.hash))
+        if (this.npend <= RECORD_CBYTES && this.eng.pull(this.pend.subarray(0, this.npend)))
           throw new SealError('SEG_ETRUNCATED');
         throw new SealError('SEG_EAUTH');
       }
-      if (r.tag !== TAG_FINAL) {
-        wipe(r.message);
-        throw new SealError(r.tag === TAG_MESSAGE ? 'SEG_ENOFINAL' : 'SEG_ENONCANON');
-      }
+      if (r.tag !== TAG_FINAL) throw new SealError(r.tag === TAG_MESSAGE ? 'SEG_ENOFINAL' : 'SEG_ENONCANON');
       const sig = this.pend.slice(flen, this.npend);
       if (!sodium.crypto_sign_verify_detached(sig, signedMessage(this.header.hash, bodyHash),
-          this.expect.cameraPk)) {
-        wipe(r.message);
+          this.expect.cameraPk))
         throw new SealError('SEG_EBADSIG');
-      }
       // Genuine: only now does any plaintext leave.
-      this._keep(r.message);
-      freeState(this.ss, SS_STATE_BYTES);
-      this.ss = null;
+      this._keep(r.pt);
+      this.eng.free();
+      this.eng = null;
+      wipe(this.pend);
       let plaintext;
-      if (this.parts.length === 0) plaintext = this.out ? this.out.subarray(0, this.outLen) : new Uint8Array(0);
-      else plaintext = concat(...this.parts, this.out ? this.out.subarray(0, this.outLen) : new Uint8Array(0));
+      const tail = this.out ? this.out.subarray(0, this.outLen) : new Uint8Array(0);
+      if (this.parts.length === 0) plaintext = tail;
+      else plaintext = concat(...this.parts, tail);
       this.parts = [];
       this.out = null;
       return { header: this.header, plaintext, bodyHash };

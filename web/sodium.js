@@ -7,14 +7,29 @@ await lib.ready;
 
 export const sodium = lib;
 
+// The compiled libsodium module under the wrappers, when it exposes what
+// the container reader's fast path needs (seal.js): heap buffers it owns,
+// so a record is copied in once for both BLAKE2b and the decryption, no
+// allocation per record, and every byte of key, state and plaintext left
+// on the wasm heap is wiped when done (the wrappers leave copies in freed
+// heap memory). null falls back to the wrapper functions.
+const M = lib.libsodium;
+export const raw = M && M.HEAPU8 && typeof M._malloc === 'function' &&
+  typeof M._crypto_secretstream_xchacha20poly1305_pull === 'function' &&
+  typeof M._crypto_generichash_update === 'function' ? M : null;
+
+// Zero len bytes of the wasm heap at ptr.
+export function heapWipe(ptr, len) {
+  if (raw && ptr) raw.HEAPU8.fill(0, ptr, ptr + len);
+}
+
 // Wipe and free a libsodium state that the wrappers allocated on the wasm
-// heap (secretstream and generichash states hold keys; the wrappers never
-// free or wipe the secretstream one).
+// heap (the secretstream state holds the key; the wrappers never free or
+// wipe it).
 export function freeState(addr, size) {
-  const m = lib.libsodium;
-  if (typeof addr !== 'number' || !m || !m._sodium_memzero) return;
-  m._sodium_memzero(addr, size);
-  m._free(addr);
+  if (typeof addr !== 'number' || !raw) return;
+  heapWipe(addr, size);
+  raw._free(addr);
 }
 
 // Best-effort wipe of a JS byte array holding a secret.

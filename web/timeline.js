@@ -72,6 +72,13 @@ export class Timeline {
     this.draw();
   }
 
+  // Show [a, b] with some room around it (at least MIN_SPAN).
+  fit(a, b) {
+    const span = Math.min(DAY, Math.max(MIN_SPAN, (b - a) * 1.25));
+    const mid = (a + b) / 2;
+    this._setView(mid - span / 2, mid + span / 2);
+  }
+
   setData({ segments = [], events = [], notMine = [] }) {
     this.segments = segments;
     this.ranges = mergeRanges(segments);
@@ -180,8 +187,10 @@ export class Timeline {
     g.fillRect(0, barY, w, barH);
 
     // Ticks: the largest step that leaves >= 60 px between labels.
-    const steps = [60e3, 5 * 60e3, 10 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3];
-    const step = steps.find((s) => (s / (b - a)) * w >= 64) || 6 * 3600e3;
+    const steps = [5e3, 10e3, 15e3, 30e3, 60e3, 2 * 60e3, 5 * 60e3, 10 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3,
+      2 * 3600e3, 3 * 3600e3, 6 * 3600e3];
+    const secs = (s) => s < 60e3;
+    const step = steps.find((s) => (s / (b - a)) * w >= (secs(s) ? 80 : 64)) || 6 * 3600e3;
     g.fillStyle = css('--muted', '#5b6b66');
     g.strokeStyle = css('--grid', '#cfd8d5');
     g.font = '12px system-ui, sans-serif';
@@ -194,7 +203,7 @@ export class Timeline {
       g.moveTo(x, barY);
       g.lineTo(x, axisY + 3);
       g.stroke();
-      const label = fmtTime(t);
+      const label = fmtTime(t, secs(step));
       const tw = g.measureText(label).width / 2;
       if (x - tw > 0 && x + tw < w) g.fillText(label, x, axisY + 4);
     }
@@ -207,6 +216,14 @@ export class Timeline {
       g.fillRect(Math.max(0, x0), y, Math.max(2, Math.min(w, x1) - Math.max(0, x0)), hh);
     };
     for (const r of this.ranges) bar(r, css('--rec', '#2e8b72'));
+    // Zoomed in far enough: where one recording ends and the next begins.
+    if (this.segments.length && (4000 / (b - a)) * w > 12) {
+      g.fillStyle = css('--card', '#ffffff');
+      for (const o of this.segments) {
+        const x = X(o.start_ms);
+        if (x > 0 && x < w) g.fillRect(Math.round(x), barY, 1, barH);
+      }
+    }
     for (const r of this.notMine) bar(r, css('--notmine', '#b8c4c0'));
     for (const { o } of this.failed.values())
       bar({ start: o.start_ms, end: o.start_ms + o.duration_ms }, css('--bad', '#d64545'));

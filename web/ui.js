@@ -23,7 +23,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 const ICONS = {
   back: 'M15 5l-7 7 7 7',
   play: 'M8 5v14l11-7z',
-  pause: 'M7 5h4v14H7zM13 5h4v14h-4z',
+  pause: 'M7 5h3.5v14H7zM13.5 5H17v14h-3.5z',
+  expand: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',
   left: 'M15 5l-7 7 7 7',
   right: 'M9 5l7 7-7 7',
   plus: 'M12 5v14M5 12h14',
@@ -47,8 +48,9 @@ export function icon(name, size = 20) {
   s.setAttribute('class', 'icon');
   const p = document.createElementNS(SVG, 'path');
   p.setAttribute('d', ICONS[name] || '');
-  p.setAttribute('fill', name === 'play' || name === 'pause' ? 'currentColor' : 'none');
-  p.setAttribute('stroke', 'currentColor');
+  const solid = name === 'play' || name === 'pause';
+  p.setAttribute('fill', solid ? 'currentColor' : 'none');
+  p.setAttribute('stroke', solid ? 'none' : 'currentColor');
   p.setAttribute('stroke-width', '2');
   p.setAttribute('stroke-linecap', 'round');
   p.setAttribute('stroke-linejoin', 'round');

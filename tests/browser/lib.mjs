@@ -112,11 +112,19 @@ export function runCmd(cmd, args, input) {
   return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
 }
 
+// A program's binary standard output (throws if it fails).
+export function runBin(cmd, args) {
+  const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, timeout: 120000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args[0]}: ${r.stderr}`);
+  return r.stdout;
+}
+
 // sealcamd on 127.0.0.1 and a free port; resolves when /healthz answers.
 export async function startSealcamd(dir, extra = []) {
   fs.mkdirSync(dir, { recursive: true });
   const portFile = path.join(dir, 'port');
   const log = path.join(dir, 'sealcamd.log');
+  fs.rmSync(portFile, { force: true });
   const p = startProc(SEALCAMD, ['--listen', '127.0.0.1', '--port', '0', '--port-file', portFile,
     '--data-dir', path.join(dir, 'data'), ...extra], log);
   const port = await waitFor('sealcamd to listen', () => {
@@ -168,4 +176,82 @@ export async function launchBrowser(allowOrigin, opts = {}) {
 export function artifact(name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+// --- a recorded world: server, an owner made with the CLI, an agent --------
+
+// Quadrant colours of the test clip: block k (seconds 4k..4k+4) shows
+// PALETTE[k], [k+1], [k+2], [k+3] (mod n) top-left, top-right,
+// bottom-left, bottom-right. Distinct and far apart after YUV 4:2:0.
+export const PALETTE = [[230, 30, 30], [30, 200, 40], [40, 60, 230], [240, 230, 30], [220, 40, 220],
+  [30, 220, 220], [245, 245, 245], [250, 140, 20], [130, 40, 240], [120, 120, 120]];
+
+const hexc = (c) => '0x' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
+
+// An H.264 clip of `blocks` 4-second blocks of four coloured quadrants,
+// keyframes every 2 s (so the agent's 4 s segments are the blocks).
+export function makeColourClip(path, blocks = 10, w = 640, hgt = 360) {
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y'];
+  const n = PALETTE.length;
+  for (let k = 0; k < blocks; k++) {
+    const q = [0, 1, 2, 3].map((i) => hexc(PALETTE[(k + i) % n]));
+    args.push('-f', 'lavfi', '-i', `color=c=${q[0]}:s=${w}x${hgt}:r=25:d=4,` +
+      `drawbox=x=${w / 2}:y=0:w=${w / 2}:h=${hgt / 2}:color=${q[1]}:t=fill,` +
+      `drawbox=x=0:y=${hgt / 2}:w=${w / 2}:h=${hgt / 2}:color=${q[2]}:t=fill,` +
+      `drawbox=x=${w / 2}:y=${hgt / 2}:w=${w / 2}:h=${hgt / 2}:color=${q[3]}:t=fill`);
+  }
+  const ins = Array.from({ length: blocks }, (_, k) => `[${k}:v]`).join('');
+  args.push('-filter_complex', `${ins}concat=n=${blocks}:v=1:a=0[v]`, '-map', '[v]',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
+    '-pix_fmt', 'yuv420p', path);
+  const r = runCmd('ffmpeg', args);
+  if (r.status !== 0) throw new Error('ffmpeg: ' + r.stderr);
+}
+
+// sealcam CLI with its own home, against url.
+export function cli(home, url, args, input) {
+  return runCmd(SEALCAM, ['--home', home, '--server', url, ...args], input);
+}
+
+// Sign up with the CLI: { email, password, code, home }.
+export function cliSignup(dir, url, email) {
+  const home = path.join(dir, 'client-' + email.replace(/[^a-z0-9]/g, '_'));
+  const password = 'pw ' + Math.random().toString(36).slice(2) + ' of ' + email;
+  const r = cli(home, url, ['signup', '--email', email, '--password-stdin'], password + '\n');
+  const m = /Recovery code: *(\S+)/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`signup ${email}: ${r.stdout} ${r.stderr}`);
+  return { email, password, code: m[1], home };
+}
+
+/*
+ * Pair a camera through the CLI (camera add, sealcam-agent pair, camera
+ * pending --wait) recording `source` with agent options; resolves
+ * { agent, log, camId, state } once the agent accepted keyring epoch 1.
+ */
+export async function pairAgent(dir, url, owner, name, source, agentArgs = []) {
+  const out = cli(owner.home, url, ['camera', 'add', '--name', name, '--no-wait']);
+  const m = /Pairing string: *(\S+)/.exec(out.stdout);
+  if (out.status !== 0 || !m) throw new Error('camera add: ' + out.stdout + out.stderr);
+  const state = path.join(dir, 'agent-' + name.replace(/\W/g, '_'));
+  const log = state + '.log';
+  const agent = startProc(AGENT, ['pair', m[1], '--source', source, '--name', name, '--state', state, ...agentArgs], log);
+  const pend = cli(owner.home, url, ['camera', 'pending', '--wait', '--timeout', '60']);
+  if (pend.status !== 0) throw new Error('camera pending: ' + pend.stdout + pend.stderr + fs.readFileSync(log, 'utf8'));
+  await waitFor('the agent to accept the keyring', () => fs.readFileSync(log, 'utf8').includes('keyring accepted'), 30);
+  const camId = /paired camera ([0-9a-f]{32})/.exec(fs.readFileSync(log, 'utf8'))[1];
+  return { agent, log, camId, state };
+}
+
+// GET with a bearer token (node side), JSON.
+export async function apiGet(url, pathq, token) {
+  const r = await fetch(url + pathq, { headers: { Authorization: `Bearer ${token}` } });
+  if (!r.ok) throw new Error(`${pathq}: ${r.status}`);
+  return r.json();
+}
+
+export async function apiLogin(url, email, password) {
+  const r = await fetch(url + '/v1/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }) });
+  if (!r.ok) throw new Error('login ' + r.status);
+  return (await r.json()).token;
 }
