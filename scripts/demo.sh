@@ -8,7 +8,8 @@
 #                   pattern if that clip is not installed
 #   sealcam         a demo account whose keys live in demo-data/client
 #
-# It prints what to type to list and fetch the recordings. Ctrl-C stops
+# It prints the viewer's address and what to log in with, and what to type
+# to list and fetch the recordings with the CLI. Ctrl-C stops
 # everything (agent first, so it seals and uploads what it holds). Running
 # it again reuses demo-data: same account, same camera, footage kept.
 #
@@ -142,22 +143,27 @@ sealcam demo is running — Ctrl-C stops it; 'make demo' again continues with th
   camera   "$CAMERA" playing $SOURCE_TEXT (log: $(rel "$DATA/agent.log"))
   account  $EMAIL — this device's keys are in $H
 
-The server holds only ciphertext. In another terminal, watch what was recorded:
+The server holds only ciphertext. Watch in a browser (decrypted on your device):
+
+  $URL/
+      e-mail:        $EMAIL
+      password:      $(cat "$DATA/demo-password" 2>/dev/null || echo "(see $(rel "$DATA/demo-password"))")
+      recovery code: $(cat "$DATA/recovery-code.txt" 2>/dev/null || echo "(see $(rel "$DATA/recovery-code.txt"))")  (asked once per browser)
+
+Or in another terminal:
 
   $B/sealcam --home $H camera list
   $B/sealcam --home $H clips list --camera $CAMERA --since 10m
   $B/sealcam --home $H clips get --camera $CAMERA --since 1m -o street.mp4
   ffplay street.mp4        (or any video player)
+  $B/sealcam --home $H clips thumb --camera $CAMERA -o street.jpg
 
-Log in as another device (a fresh home; the recovery code unlocks the keys):
+Log in as another device (a fresh home; same password and recovery code):
 
   $B/sealcam --home /tmp/sealcam-phone --server $URL login --email $EMAIL
-      password:      $(cat "$DATA/demo-password" 2>/dev/null || echo "(see $(rel "$DATA/demo-password"))")
-      recovery code: $(cat "$DATA/recovery-code.txt" 2>/dev/null || echo "(see $(rel "$DATA/recovery-code.txt"))")
 EOF
-if curl -fsS -m 2 "$URL/" 2>/dev/null | grep -qi '<html'; then
-	printf '\nIn a browser: %s/  (log in with the password, unlock with the recovery code)\n' "$URL"
-fi
+curl -fsS -m 2 "$URL/" 2>/dev/null | grep -qi '<html' ||
+	printf '\n(note: %s/ did not serve the viewer; see %s)\n' "$URL" "$(rel "$DATA/sealcamd.log")"
 echo
 
 # 6. Run until Ctrl-C, or until a part stops by itself.

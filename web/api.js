@@ -51,7 +51,9 @@ export async function api(method, path, { body, raw = false, signal, auth = true
     resp = await fetch(path, {
       method, headers, signal,
       body: body !== undefined ? JSON.stringify(body) : undefined,
-      credentials: 'omit', cache: raw ? 'default' : 'no-store', redirect: 'error',
+      // no-store: not even ciphertext lingers in the browser's disk cache
+      // (verified plaintext is cached in memory by footage.js instead).
+      credentials: 'omit', cache: 'no-store', redirect: 'error',
     });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;

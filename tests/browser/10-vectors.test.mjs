@@ -4,7 +4,7 @@
 // chromium on the page sealcamd serves, under its Content-Security-Policy.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, ROOT, check, launchBrowser, note, notOk, ok, run, runBin, runCmd, startSealcamd, tmpDir } from './lib.mjs';
+import { BIN, ROOT, check, launchBrowser, note, notOk, ok, run, runBin, runCmd, startSealcamd, stopProc, tmpDir } from './lib.mjs';
 
 const vec = (n) => JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors', n + '.json'), 'utf8'));
 
@@ -269,4 +269,5 @@ await run(async () => {
   check(ratio >= 0.8, `in-browser open runs at ${ratio.toFixed(2)} of libsodium.js secretstream + BLAKE2b (goal >= 0.8)`);
   check(b.foreign.length === 0, 'nothing was requested from another origin', b.foreign.join('\n'));
   check(b.errors.length === 0, 'no console errors (no CSP violation)', b.errors.join('\n'));
+  check(await stopProc(srv.proc) === 0, 'sealcamd stops cleanly (exit 0; under ASan: no leak)');
 });

@@ -87,6 +87,7 @@ await L.run(async () => {
   const alice = L.cliSignup(dir, url, 'alice@example.com');
   const bob = L.cliSignup(dir, url, 'bob@example.com');
   const cam = await L.pairAgent(dir, url, alice, 'Front door', clip, ['--speed', '4']);
+  await L.waitFor('the agent to record the whole clip', () => fs.readFileSync(cam.log, 'utf8').includes('source ended'), 90);
   const aliceToken = await L.apiLogin(url, alice.email, alice.password);
   await L.waitFor('all segments and thumbnails on the server', async () => {
     const s = await L.apiGet(url, `/v1/cameras/${cam.camId}/objects?kind=segment`, aliceToken);
@@ -98,6 +99,18 @@ await L.run(async () => {
     `the agent recorded ${BLOCKS} segments of 4 s (one per colour block), each with a thumbnail`,
     JSON.stringify(segs));
   const startOf = (seq) => segs[seq - 1].start_ms;
+
+  // The CLI fetches a thumbnail too: verified, decrypted, a JPEG of the
+  // segment's first picture.
+  const jpg = path.join(dir, 'thumb.jpg');
+  const th = L.cli(alice.home, url, ['clips', 'thumb', '--camera', 'Front door', '--seq', '3', '-o', jpg]);
+  const tprobe = L.runCmd('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', jpg]);
+  const tpx = th.status === 0 ? L.runBin('ffmpeg', ['-nostdin', '-v', 'error', '-i', jpg, '-vf', 'scale=64:36:flags=neighbor',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']) : Buffer.alloc(64 * 36 * 3);
+  const tq = [[16, 9], [48, 9], [16, 27], [48, 27]].map(([x, y]) => [...tpx.subarray(3 * (y * 64 + x), 3 * (y * 64 + x) + 3)]);
+  check(th.status === 0 && tprobe.stdout.trim() === 'mjpeg,320,180' && blockOf(tq) === 2,
+    "sealcam clips thumb --seq 3 saves segment 3's thumbnail: a 320x180 JPEG of block 2",
+    th.stdout + th.stderr + tprobe.stdout + JSON.stringify(tq));
 
   // Alter segment TAMPERED where it rests: one byte of its body, in the
   // blob store, behind the server's back.
@@ -396,7 +409,7 @@ await L.run(async () => {
 
   // --- expired session ------------------------------------------------------------------------------
   // sealcamd again on the same port and data, with 5-second sessions.
-  await L.stopProc(srv.proc);
+  check(await L.stopProc(srv.proc) === 0, 'sealcamd stops cleanly (exit 0; under ASan: no leak)');
   let srv2 = await L.startSealcamd(path.join(dir, 's'), ['--port', String(srv.port), '--session-ttl', '5s']);
   await page.goto(`${url}/#/cameras`);
   await page.reload();
@@ -446,7 +459,7 @@ await L.run(async () => {
   // --- server offline ---------------------------------------------------------------------------------
   await page.click('text=Log out');
   await page.waitForSelector('#email');
-  await L.stopProc(srv2.proc);
+  check(await L.stopProc(srv2.proc) === 0, 'sealcamd stops cleanly again');
   await page.fill('#email', alice.email);
   await page.fill('#password', alice.password);
   await page.click('button[type=submit]');
