@@ -36,6 +36,11 @@ grep -q "sealcam demo is running" "$D/demo1.out" && grep -q "creating the demo a
 grep -q "clips get --camera Street" "$D/demo1.out" && grep -q "recovery code: [0-9A-Z-]\{34\}" "$D/demo1.out" &&
 	ok "it prints the commands to list and fetch recordings, and the login for another device" ||
 	not_ok "instructions" "$(cat "$D/demo1.out")"
+grep -q "^  http://127.0.0.1:$PORT/\$" "$D/demo1.out" && grep -q "e-mail: *demo@" "$D/demo1.out" &&
+	! grep -q "did not serve the viewer" "$D/demo1.out" &&
+	curl -fsS "http://127.0.0.1:$PORT/" | grep -q '<script type="module" src="/app.js">' &&
+	ok "it prints the browser viewer's address and what to log in with, and serves the viewer there" ||
+	not_ok "viewer address" "$(cat "$D/demo1.out")"
 if grep -q "vtest.avi" "$D/demo1.out"; then
 	ok "the camera plays the real street clip (vtest.avi from opencv-doc)"
 else
