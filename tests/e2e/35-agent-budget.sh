@@ -44,10 +44,14 @@ stored=$(agent_server_seqs)
 # Evictions go on until the uploader's backoff lets it see the server.
 evicted=$(sed -n "s/.*budget exceeded, evicted.* kind=segment seq=\([0-9]*\) .*/\1/p" "$AGENT_LOG" |
 	sort -n | tr '\n' ' ' | sed 's/ $//')
-expect=$(python3 -c 'import sys; s=set(sys.argv[1].split()); e=set(sys.argv[2].split())
-print(" ".join(sorted(s - e, key=int)))' "$sealed" "$evicted")
-if [ "$stored" = "$expect" ]; then
-	ok "server back: every segment not evicted is delivered ($(echo "$stored" | wc -w)), no evicted one"
+# The spool may evict the object the uploader is sending at that moment
+# (spool.c: it holds the fd; the upload still completes): one such segment
+# can reach the server although it was logged as evicted.
+verdict=$(python3 -c 'import sys
+s, e, d = (set(a.split()) for a in sys.argv[1:4])
+print("ok" if s - e <= d and d <= s and len(d & e) <= 1 else "bad")' "$sealed" "$evicted" "$stored")
+if [ "$verdict" = ok ]; then
+	ok "server back: every segment not evicted is delivered ($(echo "$stored" | wc -w)), no evicted one (but one in flight)"
 else
 	not_ok "server back: delivered = sealed - evicted" \
 		"sealed: $sealed"$'\n'"evicted: $evicted"$'\n'"stored: $stored"
