@@ -177,14 +177,17 @@ remove_at(struct spool *s, size_t i)
  * Evict beyond the budget: oldest continuous footage first, event footage
  * only when no continuous footage is left. A taken (uploading) object may be
  * evicted too: the uploader holds its fd and its ack finds nothing to do.
+ * reserve is the size of an object about to be added: room is made before
+ * it appears, so the committed spool never exceeds the budget on disk.
  * Caller holds the lock.
  */
 static void
-evict(struct spool *s)
+evict(struct spool *s, uint64_t reserve)
 {
 	char name[256];
 
-	while (s->budget != 0 && s->bytes > s->budget && s->n > 0) {
+	while (s->budget != 0 && s->n > 0 &&
+	    (s->bytes > s->budget || reserve > s->budget - s->bytes)) {
 		size_t v = 0;
 
 		for (size_t i = 0; i < s->n; i++)
@@ -277,7 +280,7 @@ spool_open(const char *dir, uint64_t budget_bytes)
 		spool_free(s);
 		return NULL;
 	}
-	evict(s);
+	evict(s, 0);
 	log_info("spool", "msg=opened dir=%s objects=%zu bytes=%llu budget=%llu",
 	    dir, s->n, (unsigned long long)s->bytes,
 	    (unsigned long long)s->budget);
@@ -358,6 +361,10 @@ spool_commit(struct spool *s, struct spool_tmp *t)
 		return -1;
 	}
 	e.size = (uint64_t)st.st_size;
+	/* Make room first: older footage goes before the new object is visible. */
+	pthread_mutex_lock(&s->mu);
+	evict(s, e.size);
+	pthread_mutex_unlock(&s->mu);
 	/* fsync the file, rename to the final name, fsync the directory: the
 	 * name says "complete" only once the bytes are on disk. */
 	if (fsutil_atomic_commit(t->a) != 0) {
@@ -377,7 +384,7 @@ spool_commit(struct spool *s, struct spool_tmp *t)
 		log_err("spool", "msg=\"too many spooled objects\"");
 		return -1;
 	}
-	evict(s);
+	evict(s, 0);	/* an object larger than the whole budget */
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
