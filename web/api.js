@@ -32,6 +32,9 @@ function friendly(status, code, serverMsg, retryAfter) {
 }
 
 export function setToken(t) { token = t; }
+// The token, for the one caller that fetches by itself (the live player,
+// which streams its response body).
+export function bearer() { return token; }
 export function hasToken() { return token !== null; }
 
 // Called with the ApiError when the session ends (expired or revoked).

@@ -1,11 +1,15 @@
 // page_camera — one camera's day: the player, the timeline scrubber, the
 // problems found while verifying, and downloading a range as one MP4.
+import { bearer } from './api.js';
 import { footageFor, loadCamera, mineFor } from './cams.js';
 import { listObjects } from './footage.js';
 import { joinSegments } from './mp4.js';
 import { RecordedFeed } from './playback.js';
+import { playLive } from './liveplayer.js';
 import { MsePlayer } from './player.js';
 import { route } from './router.js';
+import { session } from './session.js';
+import { sodium } from './sodium.js';
 import { Timeline, fmtTime } from './timeline.js';
 import { fmtAgo, fmtBytes, fmtDay, h, icon, mount, startOfDay, toast } from './ui.js';
 
@@ -53,6 +57,8 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
   video.muted = true;
   const stateEl = h('div', { class: 'player-state', id: 'player-state', role: 'status', 'aria-live': 'polite' });
   const playBtn = h('button', { class: 'icon-btn', id: 'play', 'aria-label': 'Play' }, icon('play'));
+  const liveBtn = h('button', { class: 'live-btn', id: 'live', disabled: !cam.online,
+    title: cam.online ? 'Watch live' : 'The camera is offline' }, h('span', { class: 'dot' }), 'Live');
   const clock = h('span', { class: 'clock', id: 'clock' }, '--:--:--');
   const dayLabel = h('span', { class: 'day', id: 'day' }, fmtDay(day));
   const prevDay = h('button', { class: 'icon-btn', 'aria-label': 'Previous day' }, icon('left'));
@@ -81,7 +87,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
     cameraHeader(cam, trust, 'rec'),
     h('div', { class: 'player' }, video, stateEl),
     h('div', { class: 'controls' },
-      h('div', { class: 'row' }, playBtn, clock, fsBtn),
+      h('div', { class: 'row' }, playBtn, clock, liveBtn, fsBtn),
       h('div', { class: 'row' }, prevDay, dayLabel, nextDay),
       h('div', { class: 'row' }, zoomOut, zoomIn)),
     canvas, legend, summary,
@@ -129,6 +135,8 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
   }
 
   async function playAt(ms) {
+    if (live) stopLive();
+    if (!feed) newFeed();
     if (!segments.length) {
       setState('Nothing recorded on this day.', 'info');
       return;
@@ -163,10 +171,11 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
     timeline.setData({ segments, events, notMine });
     for (const seq of footage.failed.keys()) timeline.markFailed(seq, footage.failed.get(seq));
     if (!keepPosition) newFeed();
-    else feed.setSegments(segments, null);
+    else if (feed) feed.setSegments(segments, null);
     const total = segments.reduce((a, s) => a + s.duration_ms, 0);
     summary.textContent = segments.length
-      ? `${segments.length} recordings, ${Math.round(total / 60000)} min on ${fmtDay(day).toLowerCase()}` +
+      ? `${segments.length} recordings, ${total < 60000 ? `${Math.round(total / 1000)} s` : `${Math.round(total / 60000)} min`} ` +
+        `on ${fmtDay(day).toLowerCase()}` +
         (notMine.length ? ` · ${notMine.length} not shared with you` : '') +
         (events.length ? ` · ${events.length} events` : '')
       : `Nothing recorded on ${fmtDay(day).toLowerCase()}.`;
@@ -184,7 +193,51 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
     }
   }
 
+  // --- live view (liveplayer.js + live.js: every record verified here) --------
+  let live = null;
+  function stopLive() {
+    if (live) live.stop();
+    live = null;
+    liveBtn.classList.remove('on');
+    liveBtn.setAttribute('aria-pressed', 'false');
+  }
+  function startLive() {
+    if (feed) { feed.destroy(); feed = null; }
+    if (video.poster) { URL.revokeObjectURL(video.poster); video.removeAttribute('poster'); }
+    setState('Connecting to the camera…', 'busy');
+    liveBtn.classList.add('on');
+    liveBtn.setAttribute('aria-pressed', 'true');
+    const mine = playLive({ sodium, url: `/v1/cameras/${idHex}/live`, token: bearer(),
+      cameraPk: trust.cameraPk, boxPk: session.vault.boxPk, boxSk: session.vault.boxSk, video,
+      onStats: (st) => {
+        if (live !== mine) return;
+        setState('', '');
+        const now = Date.now();
+        timeline.setPlayhead(now);
+        clock.textContent = fmtTime(now, true);
+        liveBtn.title = `Live · ${(st.behindMs / 1000).toFixed(1)} s behind the camera`;
+      } });
+    live = mine;
+    mine.done.then(() => {
+      if (live === mine) { stopLive(); setState('The live view ended.', 'info'); }
+    }).catch((e) => {
+      if (live !== mine) return;   // stopped by the user
+      stopLive();
+      setState(`Live view: ${String(e.message || e).replace(/^live: /, '')}`, 'error');
+    });
+  }
+  liveBtn.addEventListener('click', () => {
+    if (live) {
+      stopLive();
+      video.pause();
+      setState('Live view stopped. Click the timeline to watch recordings.', 'info');
+    } else {
+      startLive();
+    }
+  });
+
   function setDay(d) {
+    if (live) stopLive();
     day = d;
     dayLabel.textContent = fmtDay(day);
     nextDay.disabled = day >= startOfDay(Date.now());
@@ -202,6 +255,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
   // --- controls --------------------------------------------------------------------
   playBtn.addEventListener('click', () => {
     if (!video.paused) { video.pause(); return; }
+    if (live) { video.play().catch(() => {}); return; }
     if (!feed || !feed.opened) {
       const last = segments[segments.length - 1];
       if (last) playAt(last.start_ms);
@@ -253,7 +307,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
           r = await footage.segment(o.seq);
         } catch (e) {
           if (e.name !== 'SealError' && e.name !== 'Mp4Error') throw e;
-          throw new Error(`The recording at ${fmtTime(o.start_ms, true)} failed verification (${e.message}); ` +
+          throw new Error(`The recording at ${fmtTime(o.start_ms, true)} failed verification: ${e.message}; ` +
             'nothing was saved. Choose a range without it.');
         }
         parsed.push(r.mp4);
@@ -286,6 +340,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
       alive = false;
       clearTimeout(refreshTimer);
       footage.listeners.delete(onFail);
+      stopLive();
       if (feed) feed.destroy();
       timeline.destroy();
       if (video.poster) URL.revokeObjectURL(video.poster);
