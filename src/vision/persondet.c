@@ -93,38 +93,52 @@ static int is_peak(const struct nn_tensor *h, int y, int x, int c, float v)
 	return 1;
 }
 
-int persondet_run(struct persondet *pd, const struct vimage *im, float scale,
-                  int cls, float min_score, struct nn_box *out, int max)
+int persondet_run_region(struct persondet *pd, const struct vimage *im, int rx, int ry, int w,
+                         int h, float scale, int cls, float min_score, struct nn_box *out, int max)
 {
 	static const float mean[3] = { 0, 0, 0 };
-	struct vimage *scaled = NULL;
+	struct vimage *crop = NULL, *scaled = NULL;
+	const struct vimage *src = im;
 	struct nn_tensor t = { 0 }, o[2] = { { 0 } };
 	int sw, sh, n = 0, ret = -1;
 
-	if (scale <= 0.f || scale > 8.f || max < 0 || cls >= 80)
+	if (scale <= 0.f || scale > 8.f || max < 0 || cls >= 80 || rx < 0 || ry < 0 || w < 1 ||
+	    h < 1 || rx > im->w - w || ry > im->h - h)
 		return -1;
-	sw = (int)lrintf(im->w * scale / ALIGN) * ALIGN;
-	sh = (int)lrintf(im->h * scale / ALIGN) * ALIGN;
+	/* Scaled and stretched to whole 32-pixel cells (at most 16 pixels). */
+	sw = (int)lrintf(w * scale / ALIGN) * ALIGN;
+	sh = (int)lrintf(h * scale / ALIGN) * ALIGN;
 	if (sw < ALIGN)
 		sw = ALIGN;
 	if (sh < ALIGN)
 		sh = ALIGN;
 	if (sw > NN_MAX_DIM || sh > NN_MAX_DIM)
 		return -1;
-	scaled = (sw == im->w && sh == im->h) ? vimage_copy(im) : vimage_scale(im, sw, sh);
+	if (rx || ry || w != im->w || h != im->h) {
+		if ((crop = vimage_new(w, h)) == NULL)
+			goto out;
+		for (int r = 0; r < h; r++)
+			memcpy(crop->px + (size_t)r * crop->stride,
+			       im->px + (size_t)(ry + r) * im->stride + (size_t)rx * 3, (size_t)w * 3);
+		src = crop;
+	}
+	if (sw != w || sh != h) {
+		if ((scaled = vimage_scale(src, sw, sh)) == NULL)
+			goto out;
+		src = scaled;
+	}
 	/* The graph takes pixel values 0..255 (its first convolution has the
 	 * normalisation folded in). */
 	/* One class asked for: the last layer computes its block of 16. */
 	int c0 = cls < 0 ? 0 : cls, c1 = cls < 0 ? 80 : cls + 1, first = 0;
 	if (nn_graph_limit_output(pd->g, 0, cls < 0 ? 0 : c0, cls < 0 ? 0 : c1, &first) != 0)
 		goto out;
-	if (scaled == NULL || vimage_to_tensor(scaled, mean, 1.f, &t) != 0 ||
-	    nn_graph_run(pd->g, &t, o) != 0)
+	if (vimage_to_tensor(src, mean, 1.f, &t) != 0 || nn_graph_run(pd->g, &t, o) != 0)
 		goto out;
 	const struct nn_tensor *heat = &o[0], *wh = &o[1];
 	if (heat->c < c1 - first || heat->c > 80 || wh->c != 4 || heat->h != wh->h || heat->w != wh->w)
 		goto out;
-	float stride = (float)sh / heat->h, fx = (float)im->w / sw, fy = (float)im->h / sh;
+	float stride = (float)sh / heat->h, fx = (float)w / sw, fy = (float)h / sh;
 	/* score >= min_score  <=>  logit >= log(s / (1 - s)) */
 	float lmin = min_score <= 0.f ? -INFINITY : min_score >= 1.f ? INFINITY :
 	             logf(min_score / (1.f - min_score));
@@ -148,8 +162,8 @@ int persondet_run(struct persondet *pd, const struct vimage *im, float scale,
 				const float *d = wh->d + ((size_t)y * wh->w + x) * 4;
 				float cx = x * stride, cy = y * stride;
 				pd->cand[n++] = (struct nn_box){
-					.x0 = (cx - d[0]) * fx, .y0 = (cy - d[1]) * fy,
-					.x1 = (cx + d[2]) * fx, .y1 = (cy + d[3]) * fy,
+					.x0 = (cx - d[0]) * fx + rx, .y0 = (cy - d[1]) * fy + ry,
+					.x1 = (cx + d[2]) * fx + rx, .y1 = (cy + d[3]) * fy + ry,
 					.score = nn_sigmoid(v), .cls = c,
 				};
 			}
@@ -164,6 +178,13 @@ out:
 	nn_tensor_release(&o[0]);
 	nn_tensor_release(&o[1]);
 	nn_tensor_release(&t);
+	vimage_free(crop);
 	vimage_free(scaled);
 	return ret;
+}
+
+int persondet_run(struct persondet *pd, const struct vimage *im, float scale,
+                  int cls, float min_score, struct nn_box *out, int max)
+{
+	return persondet_run_region(pd, im, 0, 0, im->w, im->h, scale, cls, min_score, out, max);
 }

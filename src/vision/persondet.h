@@ -50,6 +50,13 @@ void persondet_free(struct persondet *pd);
 int persondet_run(struct persondet *pd, const struct vimage *im, float scale,
                   int cls, float min_score, struct nn_box *out, int max);
 
+/* The same on the rectangle (x, y, w, h) of im only (inside im): e.g. a
+ * motion region, at a scale that makes it ~PERSONDET_NET_WIDTH wide.
+ * Boxes are in im coordinates. Returns the count or -1. */
+int persondet_run_region(struct persondet *pd, const struct vimage *im, int x, int y, int w,
+                         int h, float scale, int cls, float min_score, struct nn_box *out,
+                         int max);
+
 /* COCO class name for an index ("person", "car", ...), "?" if unknown. */
 const char *persondet_class_name(int cls);
 

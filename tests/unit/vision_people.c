@@ -52,6 +52,34 @@ int main(void)
 		T_ASSERT(cars >= 1);
 		T_ASSERT(persondet_class_name(PERSONDET_CAR)[0] == 'c');
 	}
+	t_case("a region finds the person inside it, in image coordinates");
+	{
+		/* The tallest labelled person of the first frame, with as much
+		 * room again around it. */
+		const struct vdata_image *im = &s->img[0];
+		const struct nn_box *g = NULL;
+		for (int i = 0; i < im->nbox; i++)
+			if (im->box[i].cls == VDATA_PERSON &&
+			    (g == NULL || im->box[i].y1 - im->box[i].y0 > g->y1 - g->y0))
+				g = &im->box[i];
+		T_ASSERT(g != NULL);
+		if (g) {
+			int bw = (int)(g->x1 - g->x0), bh = (int)(g->y1 - g->y0);
+			int x = (int)g->x0 - bw, y = (int)g->y0 - bh / 2, w = 3 * bw, h = 2 * bh;
+			x = x < 0 ? 0 : x;
+			y = y < 0 ? 0 : y;
+			w = x + w > im->im->w ? im->im->w - x : w;
+			h = y + h > im->im->h ? im->im->h - y : h;
+			struct nn_box b[64];
+			int n = persondet_run_region(pd, im->im, x, y, w, h, 1.0f, PERSONDET_PERSON,
+			                             PERSONDET_DEFAULT_SCORE, b, 64), hit = 0;
+			for (int i = 0; i < n; i++)
+				hit += nn_iou(&b[i], g) > 0.5f;
+			printf("# region %dx%d at %d,%d: %d people, %d on the label\n", w, h, x, y, n, hit);
+			T_ASSERT(hit == 1);
+			T_ASSERT(persondet_run_region(pd, im->im, -1, 0, 10, 10, 1.0f, 0, 0.3f, b, 64) == -1);
+		}
+	}
 	persondet_free(pd);
 	vdata_free(s);
 	return t_done();
