@@ -558,11 +558,19 @@ enum anon_err anon_run(const struct anon_opts *o, const char *in, const char *ou
 	}
 	rtmp[0] = 0;
 	{
+		/* Per frame: share of the frame searched at native scale, and
+		 * the workers' CPU ms by stage. */
 		long px = 0;
-		for (int i = 0; i < a->nwk; i++)
+		double ms[4] = { 0 }, nfr = r.emitted ? (double)r.emitted : 1;
+		for (int i = 0; i < a->nwk; i++) {
 			px += a->wk[i].native_px;
-		log_info("anon", "frames=%ld masked=%ld out=%s native_share=%.2f", r.emitted, r.masked,
-		         out, r.emitted ? (double)px / r.emitted / ((double)r.W * r.H) : 0.0);
+			for (int k = 0; k < 4; k++)
+				ms[k] += a->wk[i].ms[k];
+		}
+		log_info("anon", "frames=%ld masked=%ld out=%s native_share=%.2f convert_ms=%.1f "
+		         "faces_ms=%.1f people_ms=%.1f native_ms=%.1f", r.emitted, r.masked, out,
+		         (double)px / nfr / ((double)r.W * r.H), ms[0] / nfr, ms[1] / nfr, ms[2] / nfr,
+		         ms[3] / nfr);
 	}
 out:
 	if (started)

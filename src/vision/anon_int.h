@@ -51,6 +51,7 @@ struct anon_worker {
 	pthread_t th;
 	int started;
 	long native_px;         /* pixels searched at native scale (statistics) */
+	double ms[4];           /* thread CPU ms: convert, faces, people, native regions */
 };
 
 struct anon_run {

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "anon_int.h"
 #include "log.h"
@@ -162,6 +163,14 @@ static int to_box(const struct nn_box *b, float sx, float sy, enum anon_kind kin
 	return 0;
 }
 
+static double thread_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 /* Faces and people of one frame, in output pixels, into s->det. */
 static int analyse(struct anon_worker *w, struct anon_slot *s)
 {
@@ -174,12 +183,17 @@ static int analyse(struct anon_worker *w, struct anon_slot *s)
 	uint8_t *dst[4] = { w->im->px, NULL, NULL, NULL };
 	int dstride[4] = { w->im->stride, 0, 0, 0 };
 
+	double t0 = thread_ms(), t1;
 	if (sws_scale(w->to_rgb, (const uint8_t *const *)s->f->data, s->f->linesize, 0, r->H,
 	              dst, dstride) != r->ah)
 		return -1;
+	t1 = thread_ms();
+	w->ms[0] += t1 - t0;
 	n = facedet_run(w->fd, w->im, 1.0f, o->face_score, nb, ANON_MAX_DET);
 	if (n < 0)
 		return -1;
+	t0 = thread_ms();
+	w->ms[1] += t0 - t1;
 	for (int i = 0; i < n; i++)
 		to_box(&nb[i], sx, sy, ANON_FACE, &faces[nf++]);
 	if (o->people != ANON_PEOPLE_NEVER || r->native) {
@@ -190,6 +204,8 @@ static int analyse(struct anon_worker *w, struct anon_slot *s)
 		for (int i = 0; i < n; i++)
 			to_box(&nb[i], sx, sy, ANON_PERSON, &people[np++]);
 	}
+	t1 = thread_ms();
+	w->ms[2] += t1 - t0;
 	/* People: masked whole unless a confident face (whole-frame pass) is
 	 * in the top half of the box. */
 	struct anon_box masked[ANON_MAX_DET];
@@ -231,6 +247,7 @@ static int analyse(struct anon_worker *w, struct anon_slot *s)
 				to_box(&nb[i], 1.f, 1.f, ANON_FACE, &faces[nf++]);
 		}
 	}
+	w->ms[3] += thread_ms() - t1;
 	for (int i = 0; i < nf; i++) {
 		struct anon_box b = faces[i];
 		/* Wider, and more upwards (hair, forehead) than downwards. */
