@@ -115,34 +115,34 @@ cli_server(struct cli *cli)
 	return NULL;
 }
 
-struct httpc *
-cli_http(struct cli *cli, int need_session)
+/* A client for the server with the stored session (if need_session). */
+static struct httpc *
+http_open(struct cli *cli, int need_session, long timeout_s)
 {
+	struct httpc *c;
 	const char *url;
 	uint8_t *tok = NULL;
 	size_t len;
 	int r;
 
-	if (cli->http != NULL)
-		return cli->http;
 	if ((url = cli_server(cli)) == NULL)
 		return NULL;
-	if ((cli->http = httpc_new(url, CLI_HTTP_TIMEOUT_S)) == NULL) {
+	if ((c = httpc_new(url, timeout_s)) == NULL) {
 		cli_err(cli, "server URL '%s' is not an http:// or https:// URL", url);
 		return NULL;
 	}
 	if (!need_session)
-		return cli->http;
+		return c;
 	r = home_read(cli->home, "session", &tok, &len);
 	if (r == 0) {
 		/* One line; strip the newline a human might have added. */
 		while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] == '\r'))
 			tok[--len] = '\0';
-		r = httpc_set_token(cli->http, (const char *)tok);
+		r = httpc_set_token(c, (const char *)tok);
 		sodium_memzero(tok, len);
 		free(tok);
 		if (r == 0)
-			return cli->http;
+			return c;
 		cli_err(cli, "the session file in %s is damaged; run 'sealcam login'",
 		    cli->home);
 	} else if (r == 1) {
@@ -152,9 +152,22 @@ cli_http(struct cli *cli, int need_session)
 		cli_err(cli, "cannot read the session in %s: %s", cli->home,
 		    strerror(errno));
 	}
-	httpc_free(cli->http);
-	cli->http = NULL;
+	httpc_free(c);
 	return NULL;
+}
+
+struct httpc *
+cli_http(struct cli *cli, int need_session)
+{
+	if (cli->http == NULL)
+		cli->http = http_open(cli, need_session, CLI_HTTP_TIMEOUT_S);
+	return cli->http;
+}
+
+struct httpc *
+cli_http_stream(struct cli *cli)
+{
+	return http_open(cli, 1, 0);
 }
 
 int

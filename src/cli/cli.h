@@ -68,6 +68,13 @@ const char *cli_server(struct cli *cli);
 struct httpc *cli_http(struct cli *cli, int need_session);
 
 /*
+ * A second client with the session and no overall timeout, for a long
+ * stream (server-sent events) beside cli_http's requests. The caller
+ * frees it (httpc_free). NULL with the error printed.
+ */
+struct httpc *cli_http_stream(struct cli *cli);
+
+/*
  * Report a failed API call: a transport error, or the server's JSON error
  * ("the server refused: <message> (<code>)"), prefixed by what was being
  * done. Session problems get a "run sealcam login" hint. Returns
@@ -90,6 +97,7 @@ int cli_urlencode(const char *s, char *out, size_t outsz);
 
 /* The subcommands (cmd_*.c). */
 cli_cmd_fn cmd_signup, cmd_login, cmd_logout, cmd_whoami, cmd_camera,
-    cmd_clips, cmd_live, cmd_log, cmd_anonymize;
+    cmd_clips, cmd_live, cmd_log, cmd_anonymize, cmd_grant, cmd_staff, cmd_staff_fetch,
+    cmd_access;
 
 #endif

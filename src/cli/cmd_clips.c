@@ -250,7 +250,7 @@ clips_get(struct cli *cli, int argc, char **argv)
 	uint64_t skip_first = 0, skip_last = 0;
 	struct trust_cam tc;
 	struct acct me = { 0 };
-	struct objs_reader rd;
+	struct objs_reader rd = { 0 };
 	struct seg_header h;
 	struct join *j = NULL;
 	struct fsutil_atomic *sealed = NULL;
@@ -439,7 +439,7 @@ clips_open(struct cli *cli, int argc, char **argv)
 	uint8_t camera_pk[SEG_PK_BYTES];
 	struct opened *ok = NULL;
 	struct acct me = { 0 };
-	struct objs_reader rd;
+	struct objs_reader rd = { 0 };
 	struct seg_header h;
 	struct join *j = NULL;
 	int ch, i, nok = 0, bad = 0, rc = CLI_EXIT_FAIL, have_acct = 0;

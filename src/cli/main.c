@@ -25,6 +25,9 @@ static const struct cli_cmd commands[] = {
 	{ "live", cmd_live, "watch a camera live; 'live history': who watched" },
 	{ "log", cmd_log, "verify the transparency log, show your history ('log --help')" },
 	{ "anonymize", cmd_anonymize, "copy a video with faces and people masked ('anonymize --help')" },
+	{ "grant", cmd_grant, "let support or research staff see one clip ('grant --help')" },
+	{ "access", cmd_access, "every staff access to your footage, verified in the log" },
+	{ "staff", cmd_staff, "for staff: key, login, grants made to you, fetch ('staff --help')" },
 };
 
 /*

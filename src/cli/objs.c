@@ -171,11 +171,11 @@ callback_download(void *cookie, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-int
-objs_fetch_open(struct cli *cli, const char *cam_id, uint8_t kind,
-    const char *kind_name, uint64_t seq, const struct objs_reader *r,
-    int sealed_fd, uint8_t **pt, size_t *ptlen, struct seg_header *h,
-    char *why, size_t whylen)
+/* Download path into an opener for (kind, seq) as r reads it. */
+static int
+fetch_open(struct cli *cli, const char *path, uint8_t kind, uint64_t seq,
+    const struct objs_reader *r, int sealed_fd, uint8_t **pt, size_t *ptlen,
+    struct seg_header *h, char *why, size_t whylen)
 {
 	struct seg_expect e = { .camera_pk = r->camera_pk, .kind = kind,
 	    .check_seq = 1, .seq = seq };
@@ -183,7 +183,6 @@ objs_fetch_open(struct cli *cli, const char *cam_id, uint8_t kind,
 	struct objs_dl d = { NULL, sealed_fd, 0, SEG_OK, 0 };
 	json_t *err = NULL;
 	struct httpc *c;
-	char path[512];
 	int st, e2;
 
 	*pt = NULL;
@@ -192,13 +191,13 @@ objs_fetch_open(struct cli *cli, const char *cam_id, uint8_t kind,
 		snprintf(why, whylen, "not logged in");
 		return -1;
 	}
-	if ((d.o = seg_opener_new(&e, r->box_pk, r->box_sk, callback_plaintext,
-	    &p)) == NULL) {
+	d.o = r->data_key != NULL ?
+	    seg_opener_new_with_key(&e, r->data_key, callback_plaintext, &p) :
+	    seg_opener_new(&e, r->box_pk, r->box_sk, callback_plaintext, &p);
+	if (d.o == NULL) {
 		snprintf(why, whylen, "%s", objs_reason(seg_last_error()));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/v1/cameras/%s/objects/%s/%" PRIu64,
-	    cam_id, kind_name, seq);
 	/* Downloads may be long: no overall timeout, the transfer streams. */
 	st = httpc_get_stream(c, path, callback_download, &d, &err);
 	if (d.seg_err != SEG_OK) {
@@ -239,6 +238,27 @@ fail:
 	json_decref(err);
 	pt_wipe(&p);
 	return -1;
+}
+
+int
+objs_fetch_open(struct cli *cli, const char *cam_id, uint8_t kind,
+    const char *kind_name, uint64_t seq, const struct objs_reader *r,
+    int sealed_fd, uint8_t **pt, size_t *ptlen, struct seg_header *h,
+    char *why, size_t whylen)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/v1/cameras/%s/objects/%s/%" PRIu64,
+	    cam_id, kind_name, seq);
+	return fetch_open(cli, path, kind, seq, r, sealed_fd, pt, ptlen, h, why, whylen);
+}
+
+int
+objs_fetch_open_path(struct cli *cli, const char *path, uint8_t kind, uint64_t seq,
+    const struct objs_reader *r, uint8_t **pt, size_t *ptlen, struct seg_header *h,
+    char *why, size_t whylen)
+{
+	return fetch_open(cli, path, kind, seq, r, -1, pt, ptlen, h, why, whylen);
 }
 
 int

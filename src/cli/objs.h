@@ -36,6 +36,8 @@ struct objs_reader {
 	const uint8_t *camera_pk;	/* the camera key the keyring vouches for */
 	const uint8_t *box_pk;		/* this device's X25519 key pair */
 	const uint8_t *box_sk;
+	const uint8_t *data_key;	/* if set: open with this data key instead
+					 * (a grantee's re-wrapped key) */
 };
 
 /*
@@ -50,6 +52,14 @@ int objs_fetch_open(struct cli *cli, const char *cam_id, uint8_t kind,
     const char *kind_name, uint64_t seq, const struct objs_reader *r,
     int sealed_fd, uint8_t **pt, size_t *ptlen, struct seg_header *h,
     char *why, size_t whylen);
+
+/*
+ * The same for any download path (e.g. a grantee's
+ * /v1/grants/{grant}/objects/{kind}/{seq}?access=...), no sealed copy.
+ */
+int objs_fetch_open_path(struct cli *cli, const char *path, uint8_t kind,
+    uint64_t seq, const struct objs_reader *r, uint8_t **pt, size_t *ptlen,
+    struct seg_header *h, char *why, size_t whylen);
 
 /*
  * Open a sealed object held in memory (a local file), expecting kind and,

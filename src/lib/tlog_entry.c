@@ -144,18 +144,6 @@ void tlog_commit_vault(const uint8_t sign_pk[32], const uint8_t box_pk[32],
 	    sizeof(both));
 }
 
-void tlog_commit_object(const uint8_t camera_id[TLOG_ID_LEN], uint8_t kind,
-    uint64_t seq, uint8_t out[TLOG_HASH_LEN])
-{
-	uint8_t ref[TLOG_ID_LEN + 1 + 8];
-
-	memcpy(ref, camera_id, TLOG_ID_LEN);
-	ref[TLOG_ID_LEN] = kind;
-	codec_put_be64(ref + TLOG_ID_LEN + 1, seq);
-	labelhash(out, TLOG_HASH_LEN, NULL, 0, "sealcam-logobj", ref,
-	    sizeof(ref));
-}
-
 void tlog_commit(const char *label, const uint8_t *data, size_t len,
     uint8_t out[TLOG_HASH_LEN])
 {

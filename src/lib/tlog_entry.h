@@ -35,7 +35,7 @@ enum tlog_entry_type {
 	TLOG_E_STAFF_REMOVED = 4,	/* staff principal removed (directory chain) */
 	TLOG_E_GRANT_CREATED = 5,	/* owner-signed grant created */
 	TLOG_E_GRANT_REVOKED = 6,	/* grant revoked */
-	TLOG_E_STAFF_ACCESS = 7,	/* a grantee fetched an object under a grant */
+	TLOG_E_STAFF_ACCESS = 7,	/* a grantee was given objects under a grant */
 	TLOG_E_LIVE_SESSION = 8,	/* a live session started */
 };
 #define TLOG_E_MAX TLOG_E_LIVE_SESSION
@@ -68,13 +68,10 @@ const char *tlog_entry_type_name(unsigned type);
  * first 10 bytes are the account fingerprint people compare. */
 void tlog_commit_vault(const uint8_t sign_pk[32], const uint8_t box_pk[32],
     uint8_t out[TLOG_HASH_LEN]);
-/* An object a grantee fetched: labelhash("sealcam-logobj",
- * camera id || kind (1 byte) || seq (u64)). */
-void tlog_commit_object(const uint8_t camera_id[TLOG_ID_LEN], uint8_t kind,
-    uint64_t seq, uint8_t out[TLOG_HASH_LEN]);
 /* Anything else (a staff directory record, a signed grant or revocation,
- * a live session id): labelhash(label, data) with the label of its type
- * ("sealcam-logstaff", "sealcam-loggrant", "sealcam-loglive"). */
+ * a staff access record, a live session id): labelhash(label, data) with
+ * the label of its type ("sealcam-logstaff", "sealcam-loggrant",
+ * "sealcam-logacc", "sealcam-loglive"). */
 void tlog_commit(const char *label, const uint8_t *data, size_t len,
     uint8_t out[TLOG_HASH_LEN]);
 

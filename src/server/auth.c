@@ -180,6 +180,46 @@ auth_password_policy(const char *pw, const char **why)
 
 /* --- the access check ------------------------------------------------------- */
 
+/*
+ * The grant rules: the grant's maker (a user) and its grantee (a staff
+ * session with the active principal it names). Anyone else, and a grant
+ * still being logged, answers like a missing grant; a session of the wrong
+ * kind for the rule gets 403 as everywhere.
+ */
+static int
+grant_check(struct req *rq, enum access a)
+{
+	struct store_grant g;
+	int r, mine = 0;
+
+	if (a == ACCESS_GRANTOR && rq->who.kind != PRINCIPAL_USER)
+		goto forbidden;
+	if (a == ACCESS_GRANTEE && (rq->who.kind != PRINCIPAL_STAFF || !rq->who.has_principal))
+		goto forbidden;
+	if (rq->who.kind == PRINCIPAL_STAFF && !rq->who.has_principal)
+		goto forbidden;
+	memset(&g, 0, sizeof(g));
+	r = store_grant_get(rq->srv->store, rq->params.grant, &g);
+	if (r != STORE_OK && r != STORE_NOTFOUND) {
+		http_error(rq, 500, "internal", "store unavailable");
+		return -1;
+	}
+	if (r == STORE_OK && g.state != STORE_GRANT_PENDING)
+		mine = rq->who.kind == PRINCIPAL_USER ?
+		    sodium_memcmp(g.owner, rq->who.account_id, STORE_ID_LEN) == 0 :
+		    sodium_memcmp(g.grantee, rq->who.principal_id, STORE_ID_LEN) == 0;
+	store_grant_clear(&g);
+	if (mine)
+		return 0;
+	http_error(rq, 404, "not_found", "no such resource");
+	return -1;
+forbidden:
+	http_error(rq, 403, "forbidden", "this endpoint is not for %s",
+	    rq->who.kind == PRINCIPAL_STAFF ? (rq->who.has_principal ? "staff accounts" :
+	    "staff accounts without an active staff principal") : "user sessions");
+	return -1;
+}
+
 int
 auth_check(struct req *rq)
 {
@@ -230,8 +270,20 @@ auth_check(struct req *rq)
 	rq->who.kind = ss.role == STORE_ROLE_STAFF ? PRINCIPAL_STAFF : PRINCIPAL_USER;
 	if (a == ACCESS_CAMERA)
 		goto forbidden;
+	if (rq->who.kind == PRINCIPAL_STAFF) {
+		/* A staff session acts through its logged, active principal. */
+		struct store_staff sp;
+		r = store_staff_by_account(srv->store, ss.account_id, &sp);
+		if (r == STORE_OK && sp.state == STORE_STAFF_ACTIVE) {
+			rq->who.has_principal = 1;
+			memcpy(rq->who.principal_id, sp.principal_id, STORE_ID_LEN);
+		} else if (r != STORE_OK && r != STORE_NOTFOUND)
+			goto internal;
+	}
 	if (a == ACCESS_SESSION)
 		return 0;
+	if (a == ACCESS_GRANTOR || a == ACCESS_GRANTEE || a == ACCESS_GRANT_PARTY)
+		return grant_check(rq, a);
 	/* Every other rule is for users: staff never reach account data. */
 	if (rq->who.kind != PRINCIPAL_USER)
 		goto forbidden;

@@ -50,6 +50,8 @@ static const struct config_key {
 	{ "tlog_threads", CT_UINT, S(tlog_threads), 1024, "requests that may wait for a log append at once" },
 	{ "web_dir", CT_STR, S(web_dir), 0, "the browser viewer's files (default: web/ of the installation)" },
 	{ "node_modules", CT_STR, S(node_modules), 0, "npm packages dir holding libsodium-wrappers-sumo (default: searched)" },
+	{ "grant_max_range", CT_MS, S(grant_max_range_ms), 7ull * 86400000, "longest footage range one consent grant may cover (grants are clip-sized)" },
+	{ "grant_max_expiry", CT_MS, S(grant_max_expiry_ms), 3650ull * 86400000, "longest a consent grant may stay valid" },
 #undef S
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -83,6 +85,8 @@ config_defaults(struct config *c)
 	snprintf(c->tlog_origin, sizeof(c->tlog_origin), "sealcam.local/log");
 	c->tlog_interval_ms = 100;
 	c->tlog_threads = 32;
+	c->grant_max_range_ms = 3600 * 1000;
+	c->grant_max_expiry_ms = 90ll * 86400000;
 }
 
 /* Parse a decimal integer with an optional unit suffix from units[]. */

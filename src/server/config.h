@@ -43,6 +43,8 @@ struct config {
 	unsigned tlog_threads;    /* requests that may wait for log appends at once */
 	char web_dir[CONFIG_PATH_MAX];   /* the viewer's files ("" = search) */
 	char node_modules[CONFIG_PATH_MAX]; /* for libsodium.js ("" = search) */
+	int64_t grant_max_range_ms; /* longest footage range one grant may cover */
+	int64_t grant_max_expiry_ms; /* longest a grant may stay valid */
 };
 
 /* Fill c with the defaults. */

@@ -29,6 +29,8 @@ struct principal {
 	uint8_t token_hash[STORE_HASH_LEN]; /* the session or camera token's hash */
 	struct store_camera camera;         /* PRINCIPAL_CAMERA: its own row */
 	int cam_is_owner;                   /* {cam} routes: 1 owner, 0 member */
+	int has_principal;                  /* staff with an active principal: */
+	uint8_t principal_id[STORE_ID_LEN]; /*   its id */
 };
 
 /* One request. Handlers read the fields marked (r) and call http_*(). */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accesswatch.h"
 #include "auth.h"
 #include "blob.h"
 #include "config.h"
@@ -27,6 +28,7 @@
 #include "rowbatch.h"
 #include "routes.h"
 #include "server.h"
+#include "staffsrv.h"
 #include "store.h"
 #include "sweeper.h"
 #include "tlog_note.h"
@@ -41,7 +43,9 @@ usage(FILE *f)
 	    "usage: sealcamd [--config FILE] [--KEY VALUE ...]   serve\n"
 	    "       sealcamd routes                               print the route table (JSON)\n"
 	    "       sealcamd admin set-role EMAIL user|staff [--data-dir DIR]\n"
-	    "                                                     operator tool (not over HTTP)\n"
+	    "       sealcamd admin staff add|remove|list ...       staff directory (see\n"
+	    "                                                     'sealcamd admin staff --help')\n"
+	    "                                                     operator tools (not over HTTP)\n"
 	    "       sealcamd log-key [--data-dir DIR]             print the log's verifier key\n"
 	    "                                                     (made if there is none yet)\n"
 	    "       sealcamd --print-config [...]                 show effective settings\n"
@@ -117,6 +121,57 @@ open_store(const struct config *cfg, unsigned nconn, struct store **st)
 	return (*st = store_open(path, nconn)) ? 0 : -1;
 }
 
+/*
+ * `sealcamd admin staff ...`: the staff directory (staffsrv.c). Its own
+ * options are taken out; the rest (--data-dir, --config, ...) are settings.
+ */
+static int
+cmd_admin_staff(struct config *cfg, int argc, char **argv)
+{
+	static const char *const with_value[] = { "--role", "--key", "--name", NULL };
+	char **mine = calloc((size_t)argc + 1, sizeof(*mine));
+	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	struct store *st;
+	int nm = 0, nr = 1, pc = 0, r = 2;
+
+	if (mine == NULL || rest == NULL)
+		goto out;
+	rest[0] = argv[0];
+	for (int i = 2; i < argc; i++) {
+		int v = 0;
+		for (int k = 0; with_value[k] != NULL; k++)
+			v |= strcmp(argv[i], with_value[k]) == 0;
+		if (v && i + 1 < argc) {
+			mine[nm++] = argv[i];
+			mine[nm++] = argv[++i];
+		} else if (argv[i][0] != '-' || strcmp(argv[i], "--password-stdin") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			mine[nm++] = argv[i];
+		} else {
+			rest[nr++] = argv[i];
+			if (strchr(argv[i], '=') == NULL && i + 1 < argc)
+				rest[nr++] = argv[++i];
+		}
+	}
+	if (nm >= 1 && strcmp(mine[nm > 1 ? 1 : 0], "--help") == 0) {
+		r = staffsrv_admin(cfg, NULL, nm, mine);
+		goto out;
+	}
+	if (parse_args(cfg, nr, rest, &pc) != 0)
+		goto out;
+	auth_init(1);
+	log_set_level(LOG_WARN);         /* the tool prints what it did */
+	r = 1;
+	if (open_store(cfg, 2, &st) != 0)
+		goto out;
+	r = staffsrv_admin(cfg, st, nm, mine);
+	store_close(st);
+out:
+	free(mine);
+	free(rest);
+	return r;
+}
+
 /* `sealcamd admin set-role EMAIL ROLE`: straight to the store, never HTTP. */
 static int
 cmd_admin(struct config *cfg, int argc, char **argv)
@@ -125,6 +180,8 @@ cmd_admin(struct config *cfg, int argc, char **argv)
 	char email[STORE_EMAIL_MAX + 1];
 	int pc = 0, r, role;
 
+	if (argc >= 3 && strcmp(argv[2], "staff") == 0)
+		return cmd_admin_staff(cfg, argc, argv);
 	if (argc < 5 || strcmp(argv[2], "set-role") != 0) {
 		fprintf(stderr, "usage: sealcamd admin set-role EMAIL user|staff [--data-dir DIR]\n");
 		return 2;
@@ -270,9 +327,10 @@ main(int argc, char **argv)
 		srv.relay = relay_new(&rc);
 	}
 	srv.logjobs = workq_new(cfg.tlog_threads);
+	srv.watch = accesswatch_new();
 	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
 	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL ||
-	    srv.relay == NULL || srv.logjobs == NULL)
+	    srv.relay == NULL || srv.logjobs == NULL || srv.watch == NULL)
 		goto out;
 	{
 		struct tlogsrv_opts lo = { .data_dir = cfg.data_dir, .log_dir = cfg.tlog_dir,
@@ -288,6 +346,8 @@ main(int argc, char **argv)
 		goto out;
 	if ((srv.sweeper = sweeper_start(&srv)) == NULL)
 		goto out;
+	if ((srv.staff = staffsrv_start(&srv)) == NULL)
+		goto out;
 	if (cfg.port_file[0] != '\0' && write_port_file(cfg.port_file, http_port(http)) != 0) {
 		log_err("main", "port_file=%s err=\"%s\"", cfg.port_file, strerror(errno));
 		goto out;
@@ -302,7 +362,9 @@ main(int argc, char **argv)
 out:
 	/* Tear down in reverse. */
 	atomic_store(&srv.stopping, 1);
+	staffsrv_stop(srv.staff);
 	sweeper_stop(srv.sweeper);
+	accesswatch_stop(srv.watch);
 	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits, logjobs too */
 	workq_free(srv.logjobs);
 	workq_free(srv.commits);
@@ -310,6 +372,7 @@ out:
 	relay_free(srv.relay);
 	tlogsrv_free(srv.tlog);
 	webroot_free(srv.web);
+	accesswatch_free(srv.watch);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
 	ratelimit_free(srv.login_addr);

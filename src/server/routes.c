@@ -51,6 +51,16 @@ static const struct route routes[] = {
 	{ "GET",    "/v1/log/proof",                           ACCESS_PUBLIC,  BODY_NONE,   h_log_proof },
 	{ "GET",    "/v1/log/consistency",                     ACCESS_PUBLIC,  BODY_NONE,   h_log_consistency },
 	{ "GET",    "/v1/me/log",                              ACCESS_USER,    BODY_NONE,   h_me_log },
+	/* Consent-gated staff access (routes_grants.c). No staff route serves
+	 * footage except a grantee's granted objects, after their logging. */
+	{ "GET",    "/v1/staff",                               ACCESS_SESSION, BODY_NONE,   h_staff_dir },
+	{ "GET",    "/v1/grants",                              ACCESS_SESSION, BODY_NONE,   h_grants_list },
+	{ "PUT",    "/v1/grants/{grant}",                      ACCESS_USER,    BODY_STREAM, STREAM(h_grant_create) },
+	{ "GET",    "/v1/grants/{grant}",                      ACCESS_GRANT_PARTY, BODY_NONE, h_grant_get },
+	{ "POST",   "/v1/grants/{grant}/revoke",               ACCESS_GRANTOR, BODY_JSON,   h_grant_revoke },
+	{ "POST",   "/v1/grants/{grant}/access",               ACCESS_GRANTEE, BODY_JSON,   h_grant_access },
+	{ "GET",    "/v1/grants/{grant}/objects/{kind}/{seq}", ACCESS_GRANTEE, BODY_NONE,   h_grant_object },
+	{ "GET",    "/v1/me/accesses",                         ACCESS_USER,    BODY_NONE,   h_me_accesses },
 	/* The browser viewer (static.c): files from a fixed in-memory table. */
 	{ "GET",    "/",                                       ACCESS_PUBLIC,  BODY_NONE,   h_static },
 	{ "GET",    "/{asset}",                                ACCESS_PUBLIC,  BODY_NONE,   h_static },
@@ -68,6 +78,9 @@ static const char *const access_names[] = {
 	[ACCESS_VIEWER] = "viewer(cam)",
 	[ACCESS_OWNER] = "owner(cam)",
 	[ACCESS_CAMERA] = "camera",
+	[ACCESS_GRANTOR] = "grantor(grant)",
+	[ACCESS_GRANTEE] = "grantee(grant)",
+	[ACCESS_GRANT_PARTY] = "party(grant)",
 };
 
 size_t
@@ -134,13 +147,18 @@ param(const char *pat, size_t plen, const char *seg, size_t slen,
 	if (plen == 9 && memcmp(pat, "{session}", 9) == 0)
 		return slen == 32 && sodium_hex2bin(p->session, sizeof(p->session),
 		    buf, slen, NULL, NULL, NULL) == 0 ? 0 : -1;
+	if (plen == 7 && memcmp(pat, "{grant}", 7) == 0)
+		return slen == 32 && sodium_hex2bin(p->grant, sizeof(p->grant), buf, slen,
+		    NULL, NULL, NULL) == 0 ? 0 : -1;
 	if (plen == 12 && memcmp(pat, "{pairing_id}", 12) == 0)
 		return slen == 32 && sodium_hex2bin(p->pairing_id, sizeof(p->pairing_id),
 		    buf, slen, NULL, NULL, NULL) == 0 ? 0 : -1;
 	if (plen == 6 && memcmp(pat, "{kind}", 6) == 0) {
-		static const char *const kinds[] = { "segment", "event", "thumbnail" };
-		for (int k = 0; k < 3; k++)
-			if (strcmp(buf, kinds[k]) == 0) {
+		/* Container kinds by name; live (4) is not an object. */
+		static const char *const kinds[] = { "segment", "event", "thumbnail",
+		    NULL, "derivative" };
+		for (int k = 0; k < 5; k++)
+			if (kinds[k] != NULL && strcmp(buf, kinds[k]) == 0) {
 				p->kind = k + 1;
 				return 0;
 			}

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "static.h"
 
 struct req;
@@ -27,6 +29,9 @@ enum access {
 	ACCESS_VIEWER,            /* owner or current member of camera {cam} */
 	ACCESS_OWNER,             /* owner of camera {cam} */
 	ACCESS_CAMERA,            /* a camera token (acts on its own camera only) */
+	ACCESS_GRANTOR,           /* the user who made grant {grant} */
+	ACCESS_GRANTEE,           /* the staff principal grant {grant} is addressed to */
+	ACCESS_GRANT_PARTY,       /* either of the two */
 };
 
 /* How the request body is read before the handler runs. */
@@ -59,7 +64,8 @@ struct route {
 struct route_params {
 	uint8_t cam[16];          /* {cam}: 32 lowercase hex */
 	uint8_t pairing_id[16];   /* {pairing_id}: 32 lowercase hex */
-	int kind;                 /* {kind}: 1 segment, 2 event, 3 thumbnail */
+	uint8_t grant[16];        /* {grant}: 32 lowercase hex */
+	int kind;                 /* {kind}: 1 segment, 2 event, 3 thumbnail, 5 derivative */
 	uint64_t seq;             /* {seq}: decimal, < 2^63 */
 	uint8_t session[16];      /* {session}: 32 lowercase hex */
 	char tile[64];            /* {tile}: the rest of the path, "tile/" + it a C2SP tile path */
@@ -105,5 +111,12 @@ route_fn h_live_get, h_live_history, h_live_commands, h_live_put;
 route_begin_fn h_live_put_begin;
 route_data_fn h_live_put_data;
 route_fn h_static;
+route_fn h_staff_dir, h_grant_create, h_grants_list, h_grant_get, h_grant_revoke,
+    h_grant_access, h_grant_object, h_me_accesses;
+route_begin_fn h_grant_create_begin;
+/* routes_log.c: a log chain with proofs, as GET /v1/me/log answers it
+ * (query size, after_seq, limit); NULL after answering an error. */
+json_t *routes_log_chain(struct req *rq, const uint8_t log_id[16]);
+route_data_fn h_grant_create_data;
 
 #endif

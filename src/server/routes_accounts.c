@@ -30,6 +30,22 @@ vault_json(const struct store_account *a)
 	    "sign_pk", jv_hexstr(a->sign_pk, STORE_PK_LEN), "fingerprint", fp);
 }
 
+/* A staff account's current principal (null for users, or none). */
+static json_t *
+principal_json(struct req *rq, const struct store_account *a)
+{
+	static const char *const states[] = { "adding", "active", "removing", "removed" };
+	struct store_staff s;
+
+	if (a->role != STORE_ROLE_STAFF ||
+	    store_staff_by_account(rq->srv->store, a->id, &s) != STORE_OK ||
+	    s.state < 0 || s.state > 3)
+		return json_null();
+	return json_pack("{s:o, s:s, s:s, s:s}", "principal_id",
+	    jv_hexstr(s.principal_id, STORE_ID_LEN), "role",
+	    s.role == 2 ? "research" : "support", "name", s.name, "state", states[s.state]);
+}
+
 /* Issue a session for account and answer with it. */
 static void
 reply_session(struct req *rq, unsigned status, const struct store_account *a)
@@ -179,10 +195,10 @@ h_me(struct req *rq)
 		http_error(rq, 500, "internal", "store unavailable");
 		return;
 	}
-	http_reply_json(rq, 200, json_pack("{s:o, s:s, s:s, s:o}",
+	http_reply_json(rq, 200, json_pack("{s:o, s:s, s:s, s:o, s:o}",
 	    "account_id", jv_hexstr(a.id, STORE_ID_LEN), "email", a.email,
 	    "role", a.role == STORE_ROLE_STAFF ? "staff" : "user",
-	    "vault", vault_json(&a)));
+	    "vault", vault_json(&a), "principal", principal_json(rq, &a)));
 }
 
 /* A vault publication waiting for its log entry (tlogsrv_defer). */

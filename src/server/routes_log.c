@@ -198,16 +198,16 @@ callback_mine(void *cookie, const struct store_log_entry *e)
 }
 
 /*
- * GET /v1/me/log?size=N&after_seq=S&limit=L — the caller's chain: entries
- * with seq > S (all: -1) that are in tree N (default: the published tree,
- * whose checkpoint is then included), each with its inclusion proof.
+ * The chain of log_id as GET /v1/me/log answers it (PROTOCOL.md): entries
+ * with seq > after_seq (all: -1) in tree `size` (default: the published
+ * tree, whose checkpoint is then included), each with its inclusion
+ * proof. NULL after answering an error.
  */
-void
-h_me_log(struct req *rq)
+json_t *
+routes_log_chain(struct req *rq, const uint8_t log_id[STORE_ID_LEN])
 {
 	struct server *srv = rq->srv;
 	struct mine m;
-	uint8_t log_id[STORE_ID_LEN];
 	char note[TLOGSRV_NOTE_MAX];
 	size_t note_len = 0;
 	int64_t size, after, limit;
@@ -219,20 +219,16 @@ h_me_log(struct req *rq)
 	m.log = tlogsrv_store(srv->tlog);
 	if (tlog_store_checkpoint(m.log, note, sizeof(note), &note_len, &pub) != 0) {
 		http_error(rq, 500, "internal", "no checkpoint");
-		return;
+		return NULL;
 	}
 	if (jv_query_int(rq, "size", 1, INT64_MAX, (int64_t)pub, &size) != 0 ||
 	    jv_query_int(rq, "after_seq", -1, INT64_MAX, -1, &after) != 0 ||
 	    jv_query_int(rq, "limit", 1, ME_LOG_MAX, ME_LOG_MAX, &limit) != 0)
-		return;
+		return NULL;
 	if ((uint64_t)size > pub) {
 		http_error(rq, 400, "bad_request", "query 'size': at most %" PRIu64
 		    " (the published size)", pub);
-		return;
-	}
-	if (store_log_id(srv->store, rq->who.account_id, log_id) != 0) {
-		http_error(rq, 500, "internal", "store unavailable");
-		return;
+		return NULL;
 	}
 	m.size = (uint64_t)size;
 	m.last_seq = after;
@@ -241,13 +237,30 @@ h_me_log(struct req *rq)
 	    m.failed) {
 		json_decref(m.arr);
 		http_error(rq, 500, "internal", "cannot list the log");
-		return;
+		return NULL;
 	}
-	o = json_pack("{s:o, s:I, s:o, s:o}", "log_id", jv_hexstr(log_id, sizeof(log_id)),
+	o = json_pack("{s:o, s:I, s:o, s:o}", "log_id", jv_hexstr(log_id, STORE_ID_LEN),
 	    "size", (json_int_t)size, "entries", m.arr,
 	    "next_after_seq", !m.beyond && m.n == (unsigned)limit ?
 	    json_integer(m.last_seq) : json_null());
 	if (o != NULL && with_checkpoint)
 		json_object_set_new(o, "checkpoint", json_stringn(note, note_len));
-	http_reply_json(rq, 200, o);
+	if (o == NULL)
+		http_error(rq, 500, "internal", "out of memory");
+	return o;
+}
+
+/* GET /v1/me/log?size=N&after_seq=S&limit=L — the caller's chain. */
+void
+h_me_log(struct req *rq)
+{
+	uint8_t log_id[STORE_ID_LEN];
+	json_t *o;
+
+	if (store_log_id(rq->srv->store, rq->who.account_id, log_id) != 0) {
+		http_error(rq, 500, "internal", "store unavailable");
+		return;
+	}
+	if ((o = routes_log_chain(rq, log_id)) != NULL)
+		http_reply_json(rq, 200, o);
 }

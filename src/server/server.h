@@ -20,6 +20,8 @@ struct rowbatch;
 struct relay;
 struct tlogsrv;
 struct webroot;
+struct accesswatch;
+struct staffsrv;
 
 struct server {
 	const struct config *cfg;
@@ -36,6 +38,8 @@ struct server {
 	struct tlogsrv *tlog;            /* the transparency log (tlogsrv.c) */
 	struct workq *logjobs;           /* requests waiting for a log append */
 	struct webroot *web;             /* the browser viewer's files (static.c) */
+	struct accesswatch *watch;       /* owners' streams of staff accesses */
+	struct staffsrv *staff;          /* logs staff directory changes */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

@@ -392,4 +392,144 @@ int store_log_find(struct store *st, const uint8_t log_id[STORE_ID_LEN],
     int type, const uint8_t subject[STORE_ID_LEN], uint64_t number,
     const uint8_t commitment[STORE_HASH_LEN], struct store_log_entry *e);
 
+/* --- staff principals, grants and accesses (routes_grants.c, staffsrv.c) ---
+ *
+ * A staff principal is a key pair registered by the operator for a staff
+ * account; it is usable (grants addressed to it, directory listing) only
+ * once its addition is in the transparency log. Grants are owner-signed
+ * documents kept verbatim; accesses are the records sealcamd committed to
+ * in the owner's log chain before serving a grantee anything.
+ */
+
+#define STORE_STAFF_NAME_MAX 64
+#define STORE_STAFF_RECORD_MAX 160      /* >= STAFF_RECORD_MAX */
+#define STORE_GRANT_DOC_MAX 140000      /* >= GRANT_MAX_BYTES */
+#define STORE_REVOCATION_LEN 128        /* = GRANT_REVOCATION_BYTES */
+#define STORE_ACCESS_MAX 9296           /* = GRANT_ACCESS_MAX */
+
+enum store_staff_state {
+	STORE_STAFF_ADDING = 0,           /* waiting for its log entry */
+	STORE_STAFF_ACTIVE = 1,
+	STORE_STAFF_REMOVING = 2,         /* removal waiting for its log entry */
+	STORE_STAFF_REMOVED = 3,
+};
+
+struct store_staff {
+	uint8_t principal_id[STORE_ID_LEN];
+	uint8_t account_id[STORE_ID_LEN]; /* the staff account that logs in */
+	int role;                         /* enum staff_role */
+	char name[STORE_STAFF_NAME_MAX + 1];
+	uint8_t box_pk[STORE_PK_LEN], sign_pk[STORE_PK_LEN];
+	int state;                        /* enum store_staff_state */
+	uint8_t record[STORE_STAFF_RECORD_MAX]; /* directory record (to log / logged) */
+	size_t record_len;
+	int64_t changed_ms;
+};
+
+/* A new principal in state ADDING; STORE_EXISTS if its id is taken or the
+ * account has a principal that is not REMOVED. */
+int store_staff_add(struct store *st, const struct store_staff *s);
+
+int store_staff_get(struct store *st, const uint8_t principal_id[STORE_ID_LEN],
+    struct store_staff *s);
+
+/* The account's principal that is not REMOVED (STORE_NOTFOUND if none). */
+int store_staff_by_account(struct store *st, const uint8_t account_id[STORE_ID_LEN],
+    struct store_staff *s);
+
+/* Move a principal from state `from` to `to`, recording the directory
+ * record of the change (record may be NULL to keep it). STORE_CONFLICT if
+ * it is not in state `from`. */
+int store_staff_transition(struct store *st, const uint8_t principal_id[STORE_ID_LEN],
+    int from, int to, const uint8_t *record, size_t record_len, int64_t now_ms);
+
+typedef int store_staff_fn(void *cookie, const struct store_staff *s);
+
+/* Every principal (pending_only: those ADDING or REMOVING), oldest change first. */
+int store_staff_list(struct store *st, int pending_only, store_staff_fn *fn,
+    void *cookie);
+
+/* End every session of an account (a removed staff member). */
+int store_session_delete_account(struct store *st, const uint8_t account_id[STORE_ID_LEN]);
+
+enum store_grant_state {
+	STORE_GRANT_PENDING = 0,          /* being logged: never served */
+	STORE_GRANT_ACTIVE = 1,
+	STORE_GRANT_REVOKED = 2,
+};
+
+struct store_grant {
+	uint8_t id[STORE_ID_LEN];
+	uint8_t owner[STORE_ID_LEN];      /* account */
+	uint8_t camera_id[STORE_ID_LEN];
+	uint8_t grantee[STORE_ID_LEN];    /* principal id */
+	int mode;                         /* enum grant_mode */
+	int64_t from_ms, until_ms, created_ms, expires_ms;
+	int state;                        /* enum store_grant_state */
+	int64_t revoked_ms;
+	int has_revocation;
+	uint8_t revocation[STORE_REVOCATION_LEN];
+	int has_blob;                     /* anonymized: the derivative */
+	uint8_t blob_key[STORE_HASH_LEN];
+	uint64_t blob_size;
+	uint8_t *doc;                     /* the signed document (malloc'd by reads) */
+	size_t doc_len;
+};
+
+/* Insert in state PENDING (doc copied); STORE_EXISTS if the id is taken. */
+int store_grant_create(struct store *st, const struct store_grant *g);
+
+/* PENDING -> ACTIVE, with the derivative's blob (blob_key NULL: none). */
+int store_grant_activate(struct store *st, const uint8_t id[STORE_ID_LEN],
+    const uint8_t *blob_key, uint64_t blob_size);
+
+/* Forget a PENDING grant whose log entry could not be written. */
+int store_grant_delete_pending(struct store *st, const uint8_t id[STORE_ID_LEN]);
+
+/* Read one (g->doc malloc'd: store_grant_clear). */
+int store_grant_get(struct store *st, const uint8_t id[STORE_ID_LEN],
+    struct store_grant *g);
+void store_grant_clear(struct store_grant *g);
+
+/* ACTIVE -> REVOKED with the owner's signed revocation; STORE_CONFLICT if
+ * not active. A derivative's blob key moves to the trash. */
+int store_grant_revoke(struct store *st, const uint8_t id[STORE_ID_LEN],
+    const uint8_t rev[STORE_REVOCATION_LEN], int64_t revoked_ms);
+
+typedef int store_grant_fn(void *cookie, const struct store_grant *g);
+
+/* Grants (not PENDING) made by owner, or addressed to grantee (one of the
+ * two non-NULL), newest first; g->doc valid during the call only. */
+int store_grant_list(struct store *st, const uint8_t *owner, const uint8_t *grantee,
+    store_grant_fn *fn, void *cookie);
+
+struct store_access {
+	int64_t seq;                      /* order of recording (SSE event id) */
+	uint8_t id[STORE_ID_LEN];
+	uint8_t grant_id[STORE_ID_LEN];
+	uint8_t owner[STORE_ID_LEN];
+	uint8_t principal[STORE_ID_LEN];
+	int64_t time_ms;
+	uint64_t log_index;               /* its staff_access entry */
+	uint8_t record[STORE_ACCESS_MAX];
+	size_t record_len;
+};
+
+/* Record a logged access; a->seq is assigned. */
+int store_access_put(struct store *st, struct store_access *a);
+
+int store_access_get(struct store *st, const uint8_t id[STORE_ID_LEN],
+    struct store_access *a);
+
+typedef int store_access_fn(void *cookie, const struct store_access *a);
+
+/* Accesses under the owner's grants with seq > after_seq, ascending, at
+ * most limit. */
+int store_access_list(struct store *st, const uint8_t owner[STORE_ID_LEN],
+    int64_t after_seq, unsigned limit, store_access_fn *fn, void *cookie);
+
+/* Number of accesses under one grant. */
+int store_access_count(struct store *st, const uint8_t grant_id[STORE_ID_LEN],
+    uint64_t *n);
+
 #endif

@@ -19,7 +19,7 @@
 
 #include "log.h"
 
-#define SQ_STMT_SLOTS 128        /* distinct SQL statements per connection */
+#define SQ_STMT_SLOTS 256        /* distinct SQL statements per connection */
 
 struct sq_slot {
 	const char *sql;
@@ -97,6 +97,29 @@ static const char *const migrations[] = {
 	"CREATE INDEX log_entries_find ON log_entries(log_id, type, subject, number);"
 	"CREATE TABLE log_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO log_meta (k, v) VALUES ('indexed_below', 0);",
+	/* 4: staff principals, consent grants, staff accesses (issue 7). */
+	"CREATE TABLE staff ("
+	"  principal_id BLOB PRIMARY KEY, account_id BLOB NOT NULL, role INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,"
+	"  state INTEGER NOT NULL, record BLOB NOT NULL, changed_ms INTEGER NOT NULL)"
+	"  WITHOUT ROWID;"
+	/* One live principal per account: a key change removes the old one first. */
+	"CREATE UNIQUE INDEX staff_account ON staff(account_id) WHERE state != 3;"
+	"CREATE TABLE grants ("
+	"  id BLOB PRIMARY KEY, owner BLOB NOT NULL, camera_id BLOB NOT NULL,"
+	"  grantee BLOB NOT NULL, mode INTEGER NOT NULL, from_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL, state INTEGER NOT NULL, doc BLOB NOT NULL,"
+	"  revocation BLOB, revoked_ms INTEGER NOT NULL DEFAULT 0, blob_key BLOB,"
+	"  blob_size INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE INDEX grants_owner ON grants(owner, created_ms);"
+	"CREATE INDEX grants_grantee ON grants(grantee, created_ms);"
+	"CREATE TABLE accesses ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL UNIQUE,"
+	"  grant_id BLOB NOT NULL, owner BLOB NOT NULL, principal BLOB NOT NULL,"
+	"  time_ms INTEGER NOT NULL, log_index INTEGER NOT NULL, record BLOB NOT NULL);"
+	"CREATE INDEX accesses_owner ON accesses(owner, seq);"
+	"CREATE INDEX accesses_grant ON accesses(grant_id);",
 };
 #define SQ_SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

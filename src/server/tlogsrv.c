@@ -465,8 +465,7 @@ tlogsrv_log_grant(struct tlogsrv *t, const uint8_t owner[TLOG_ID_LEN], int revok
 int
 tlogsrv_log_staff_access(struct tlogsrv *t, const uint8_t owner[TLOG_ID_LEN],
     const uint8_t grant_id[TLOG_ID_LEN], const uint8_t principal[TLOG_ID_LEN],
-    const uint8_t camera_id[TLOG_ID_LEN], uint8_t kind, uint64_t seq,
-    struct tlogsrv_receipt *rc)
+    const uint8_t *record, size_t len, struct tlogsrv_receipt *rc)
 {
 	struct tlog_entry e;
 
@@ -474,7 +473,7 @@ tlogsrv_log_staff_access(struct tlogsrv *t, const uint8_t owner[TLOG_ID_LEN],
 	e.type = TLOG_E_STAFF_ACCESS;
 	memcpy(e.subject, grant_id, TLOG_ID_LEN);
 	memcpy(e.actor, principal, TLOG_ID_LEN);
-	tlog_commit_object(camera_id, kind, seq, e.commitment);
+	tlog_commit("sealcam-logacc", record, len, e.commitment);
 	return tlogsrv_append_account(t, owner, &e, rc);
 }
 
@@ -511,6 +510,21 @@ tlogsrv_keyring_receipt(struct tlogsrv *t, const uint8_t owner[TLOG_ID_LEN],
 		return -1;
 	keyring_hash(keyring, len, h);
 	r = store_log_find(t->st, log_id, TLOG_E_KEYRING, camera_id, epoch, h, &row);
+	if (r == STORE_NOTFOUND)
+		return 0;
+	if (r != STORE_OK || tlogsrv_receipt(t, row.index, rc) != 0)
+		return -1;
+	return 1;
+}
+
+int
+tlogsrv_find_receipt(struct tlogsrv *t, const uint8_t log_id[TLOG_ID_LEN], int type,
+    const uint8_t subject[TLOG_ID_LEN], uint64_t number,
+    const uint8_t commitment[TLOG_HASH_LEN], struct tlogsrv_receipt *rc)
+{
+	struct store_log_entry row;
+	int r = store_log_find(t->st, log_id, type, subject, number, commitment, &row);
+
 	if (r == STORE_NOTFOUND)
 		return 0;
 	if (r != STORE_OK || tlogsrv_receipt(t, row.index, rc) != 0)

@@ -127,12 +127,14 @@ int tlogsrv_log_grant(struct tlogsrv *t, const uint8_t owner[TLOG_ID_LEN],
     const uint8_t grantee[TLOG_ID_LEN], const uint8_t *signed_bytes,
     size_t len, struct tlogsrv_receipt *rc);
 
-/* A staff principal fetched (camera, kind, seq) under grant_id: logged in
- * the owner's chain before the object is served. */
+/* A staff principal was given access under grant_id: logged in the
+ * owner's chain before anything is served. record is the access record
+ * (grant.h: which objects, when), committed to with
+ * labelhash("sealcam-logacc", record). */
 int tlogsrv_log_staff_access(struct tlogsrv *t,
     const uint8_t owner[TLOG_ID_LEN], const uint8_t grant_id[TLOG_ID_LEN],
-    const uint8_t principal[TLOG_ID_LEN], const uint8_t camera_id[TLOG_ID_LEN],
-    uint8_t kind, uint64_t seq, struct tlogsrv_receipt *rc);
+    const uint8_t principal[TLOG_ID_LEN], const uint8_t *record, size_t len,
+    struct tlogsrv_receipt *rc);
 
 /* A live session of camera_id started for viewer (an account id; the
  * entry names the viewer's log id): the owner's chain. */
@@ -160,6 +162,15 @@ int tlogsrv_keyring_receipt(struct tlogsrv *t,
     const uint8_t owner[TLOG_ID_LEN], const uint8_t camera_id[TLOG_ID_LEN],
     uint64_t epoch, const uint8_t *keyring, size_t len,
     struct tlogsrv_receipt *rc);
+
+/*
+ * The receipt of the latest entry of chain log_id with this type, subject,
+ * number and commitment (a grant's creation, a directory record). 1 if
+ * found, 0 if there is none in the log, -1 on an error.
+ */
+int tlogsrv_find_receipt(struct tlogsrv *t, const uint8_t log_id[TLOG_ID_LEN],
+    int type, const uint8_t subject[TLOG_ID_LEN], uint64_t number,
+    const uint8_t commitment[TLOG_HASH_LEN], struct tlogsrv_receipt *rc);
 
 /* JSON of a receipt (PROTOCOL.md "Log receipts"): {"index", "entry",
  * "size", "checkpoint", "proof"}; NULL on allocation failure. */

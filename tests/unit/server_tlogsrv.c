@@ -238,7 +238,7 @@ main(void)
 
 	t_case("grants, staff accesses and live sessions land in the owner's chain");
 	T_EQ(tlogsrv_log_grant(t, alice, 0, cam, bob, kr, sizeof(kr), NULL), 0);
-	T_EQ(tlogsrv_log_staff_access(t, alice, cam, bob, cam, 1, 42, NULL), 0);
+	T_EQ(tlogsrv_log_staff_access(t, alice, cam, bob, kr, sizeof(kr), NULL), 0);
 	T_EQ(tlogsrv_log_grant(t, alice, 1, cam, bob, kr, sizeof(kr), NULL), 0);
 	T_EQ(tlogsrv_log_live_started(t, alice, cam, bob, kr, 16, &rc), 0);
 	T_ASSERT(tlog_entry_parse(rc.entry, sizeof(rc.entry), &e) == 0);

@@ -115,6 +115,7 @@ vj_corpus(const char *fuzzer, const char *name, const uint8_t *b, size_t n)
 #include "vec_seg.h"
 #include "vec_keys.h"
 #include "vec_live.h"
+#include "vec_grant.h"
 
 /* ---- the table of vector files ------------------------------------------ */
 
@@ -130,6 +131,7 @@ static const struct vecfile {
 	{ "keyring.json", vec_keyring_make, vec_keyring_check },
 	{ "pairing.json", vec_pairing_make, vec_pairing_check },
 	{ "live.json", vec_live_make, vec_live_check },
+	{ "grant.json", vec_grant_make, vec_grant_check },
 };
 
 /* Say where two documents first differ (top level / first array level). */

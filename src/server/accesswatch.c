@@ -1,0 +1,146 @@
+/* accesswatch — wake the owner's event streams (accesswatch.h). */
+#include "accesswatch.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+struct accesswatch_sub {
+	struct accesswatch *w;
+	uint8_t owner[16];
+	int pending;                     /* announced since the last look */
+	struct MHD_Connection *conn;     /* suspended, or NULL */
+	struct accesswatch_sub *next, *prev;
+};
+
+struct accesswatch {
+	pthread_mutex_t mu;
+	struct accesswatch_sub *subs;
+	int stopping;
+};
+
+struct accesswatch *
+accesswatch_new(void)
+{
+	struct accesswatch *w = calloc(1, sizeof(*w));
+
+	if (w != NULL)
+		pthread_mutex_init(&w->mu, NULL);
+	return w;
+}
+
+void
+accesswatch_free(struct accesswatch *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+/* Resume s's connection if it is suspended (w->mu held). */
+static void
+wake_locked(struct accesswatch_sub *s)
+{
+	if (s->conn != NULL) {
+		struct MHD_Connection *c = s->conn;
+		s->conn = NULL;
+		MHD_resume_connection(c);
+	}
+}
+
+void
+accesswatch_notify(struct accesswatch *w, const uint8_t owner[16], int64_t seq)
+{
+	(void)seq;              /* readers fetch what is new from the store */
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (struct accesswatch_sub *s = w->subs; s != NULL; s = s->next)
+		if (memcmp(s->owner, owner, 16) == 0) {	/* check-src: ok (ids) */
+			s->pending = 1;
+			wake_locked(s);
+		}
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+accesswatch_stop(struct accesswatch *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = 1;
+	for (struct accesswatch_sub *s = w->subs; s != NULL; s = s->next)
+		wake_locked(s);
+	pthread_mutex_unlock(&w->mu);
+}
+
+struct accesswatch_sub *
+accesswatch_subscribe(struct accesswatch *w, const uint8_t owner[16])
+{
+	struct accesswatch_sub *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->w = w;
+	memcpy(s->owner, owner, 16);
+	s->pending = 1;         /* the first look reads what is there */
+	pthread_mutex_lock(&w->mu);
+	s->next = w->subs;
+	if (w->subs != NULL)
+		w->subs->prev = s;
+	w->subs = s;
+	pthread_mutex_unlock(&w->mu);
+	return s;
+}
+
+int
+accesswatch_sub_wait(struct accesswatch_sub *s, struct MHD_Connection *conn)
+{
+	struct accesswatch *w = s->w;
+	int r;
+
+	pthread_mutex_lock(&w->mu);
+	if (w->stopping) {
+		r = -1;
+	} else if (s->pending) {
+		s->pending = 0;
+		r = 1;
+	} else {
+		s->conn = conn;
+		MHD_suspend_connection(conn);
+		r = 0;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return r;
+}
+
+void
+accesswatch_sub_kick(struct accesswatch_sub *s)
+{
+	pthread_mutex_lock(&s->w->mu);
+	wake_locked(s);
+	pthread_mutex_unlock(&s->w->mu);
+}
+
+void
+accesswatch_release(struct accesswatch_sub *s)
+{
+	struct accesswatch *w;
+
+	if (s == NULL)
+		return;
+	w = s->w;
+	pthread_mutex_lock(&w->mu);
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		w->subs = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&w->mu);
+	free(s);
+}
