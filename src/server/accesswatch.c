@@ -11,6 +11,8 @@ struct accesswatch_sub {
 	struct accesswatch *w;
 	uint8_t owner[16];
 	int pending;                     /* announced since the last look */
+	int64_t deadline_ms;
+	int over;                        /* deadline passed */
 	struct MHD_Connection *conn;     /* suspended, or NULL */
 	struct accesswatch_sub *next, *prev;
 };
@@ -79,7 +81,8 @@ accesswatch_stop(struct accesswatch *w)
 }
 
 struct accesswatch_sub *
-accesswatch_subscribe(struct accesswatch *w, const uint8_t owner[16])
+accesswatch_subscribe(struct accesswatch *w, const uint8_t owner[16],
+    int64_t deadline_ms)
 {
 	struct accesswatch_sub *s = calloc(1, sizeof(*s));
 
@@ -87,6 +90,7 @@ accesswatch_subscribe(struct accesswatch *w, const uint8_t owner[16])
 		return NULL;
 	s->w = w;
 	memcpy(s->owner, owner, 16);
+	s->deadline_ms = deadline_ms;
 	s->pending = 1;         /* the first look reads what is there */
 	pthread_mutex_lock(&w->mu);
 	s->next = w->subs;
@@ -104,7 +108,7 @@ accesswatch_sub_wait(struct accesswatch_sub *s, struct MHD_Connection *conn)
 	int r;
 
 	pthread_mutex_lock(&w->mu);
-	if (w->stopping) {
+	if (w->stopping || s->over) {
 		r = -1;
 	} else if (s->pending) {
 		s->pending = 0;
@@ -119,11 +123,17 @@ accesswatch_sub_wait(struct accesswatch_sub *s, struct MHD_Connection *conn)
 }
 
 void
-accesswatch_sub_kick(struct accesswatch_sub *s)
+accesswatch_tick(struct accesswatch *w, int64_t now_ms)
 {
-	pthread_mutex_lock(&s->w->mu);
-	wake_locked(s);
-	pthread_mutex_unlock(&s->w->mu);
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (struct accesswatch_sub *s = w->subs; s != NULL; s = s->next)
+		if (!s->over && now_ms >= s->deadline_ms) {
+			s->over = 1;
+			wake_locked(s);
+		}
+	pthread_mutex_unlock(&w->mu);
 }
 
 void

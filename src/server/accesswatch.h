@@ -30,19 +30,21 @@ void accesswatch_notify(struct accesswatch *w, const uint8_t owner[16], int64_t 
 /* Shutting down: wake every stream; accesswatch_sub_wait answers -1 from now on. */
 void accesswatch_stop(struct accesswatch *w);
 
-/* A stream of owner's accesses. NULL on allocation failure. */
+/* A stream of owner's accesses that ends at deadline_ms. NULL on
+ * allocation failure. */
 struct accesswatch_sub *accesswatch_subscribe(struct accesswatch *w,
-    const uint8_t owner[16]);
+    const uint8_t owner[16], int64_t deadline_ms);
 
 /*
  * 1 if an access was announced since the last call returned 1 (or since
- * subscribing); 0 after suspending conn until one is (or until stop, or
- * accesswatch_sub_kick); -1 when stopping.
+ * subscribing); 0 after suspending conn until one is (or until the
+ * deadline or stop); -1 when the stream is over (deadline passed, or
+ * stopping).
  */
 int accesswatch_sub_wait(struct accesswatch_sub *s, struct MHD_Connection *conn);
 
-/* Resume a suspended stream without an announcement (its deadline passed). */
-void accesswatch_sub_kick(struct accesswatch_sub *s);
+/* Every 250 ms (http.c's tick thread): end streams past their deadline. */
+void accesswatch_tick(struct accesswatch *w, int64_t now_ms);
 
 /* Unlink and free. NULL is a no-op. */
 void accesswatch_release(struct accesswatch_sub *s);

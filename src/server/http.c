@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accesswatch.h"
 #include "auth.h"
 #include "guard.h"
 #include "log.h"
@@ -758,6 +759,7 @@ tick_main(void *arg)
 		guard_tick(h->srv->guard, now);
 		wait_tick(h->srv->waits, now);
 		relay_tick(h->srv->relay, now);
+		accesswatch_tick(h->srv->watch, now);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;

@@ -61,6 +61,7 @@ static const struct route routes[] = {
 	{ "POST",   "/v1/grants/{grant}/access",               ACCESS_GRANTEE, BODY_JSON,   h_grant_access },
 	{ "GET",    "/v1/grants/{grant}/objects/{kind}/{seq}", ACCESS_GRANTEE, BODY_NONE,   h_grant_object },
 	{ "GET",    "/v1/me/accesses",                         ACCESS_USER,    BODY_NONE,   h_me_accesses },
+	{ "GET",    "/v1/me/events",                           ACCESS_USER,    BODY_NONE,   h_me_events },
 	/* The browser viewer (static.c): files from a fixed in-memory table. */
 	{ "GET",    "/",                                       ACCESS_PUBLIC,  BODY_NONE,   h_static },
 	{ "GET",    "/{asset}",                                ACCESS_PUBLIC,  BODY_NONE,   h_static },

@@ -112,7 +112,7 @@ route_begin_fn h_live_put_begin;
 route_data_fn h_live_put_data;
 route_fn h_static;
 route_fn h_staff_dir, h_grant_create, h_grants_list, h_grant_get, h_grant_revoke,
-    h_grant_access, h_grant_object, h_me_accesses;
+    h_grant_access, h_grant_object, h_me_accesses, h_me_events;
 route_begin_fn h_grant_create_begin;
 /* routes_log.c: a log chain with proofs, as GET /v1/me/log answers it
  * (query size, after_seq, limit); NULL after answering an error. */

@@ -528,6 +528,9 @@ typedef int store_access_fn(void *cookie, const struct store_access *a);
 int store_access_list(struct store *st, const uint8_t owner[STORE_ID_LEN],
     int64_t after_seq, unsigned limit, store_access_fn *fn, void *cookie);
 
+/* The highest access seq of the owner's grants (-1 if none). */
+int store_access_last(struct store *st, const uint8_t owner[STORE_ID_LEN], int64_t *seq);
+
 /* Number of accesses under one grant. */
 int store_access_count(struct store *st, const uint8_t grant_id[STORE_ID_LEN],
     uint64_t *n);

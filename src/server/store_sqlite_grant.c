@@ -532,3 +532,24 @@ store_access_count(struct store *st, const uint8_t grant_id[STORE_ID_LEN], uint6
 	sq_put(st, c);
 	return ret;
 }
+
+int
+store_access_last(struct store *st, const uint8_t owner[STORE_ID_LEN], int64_t *seq)
+{
+	struct sq_conn *c = sq_get(st);
+	sqlite3_stmt *s;
+	int ret = -1;
+
+	if ((s = sq_prep(c, "SELECT coalesce(max(seq), -1) FROM accesses WHERE owner = ?"))
+	    != NULL) {
+		sqlite3_bind_blob(s, 1, owner, STORE_ID_LEN, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*seq = sqlite3_column_int64(s, 0);
+			ret = 0;
+		} else
+			sq_log(c, "access_last");
+		sqlite3_reset(s);
+	}
+	sq_put(st, c);
+	return ret;
+}
