@@ -142,6 +142,10 @@ make_anonymized(struct cli *cli, const struct grantmk_in *in, struct grant *g,
 	/* Fail closed: no anonymizer (models missing, a frame it cannot
 	 * analyse), no grant -- never the original in its place. */
 	anon_opts_default(&ao);
+	/* $SEALCAM_NODE_MODULES, when set, is the only place models come from. */
+	ao.node_modules = getenv("SEALCAM_NODE_MODULES");
+	if (ao.node_modules != NULL && ao.node_modules[0] == '\0')
+		ao.node_modules = NULL;
 	fprintf(stderr, "Anonymizing the clip on this device (faces and people masked)...\n");
 	if ((ae = anon_run(&ao, inp, outp, NULL)) != ANON_OK) {
 		cli_err(cli, "the anonymizer could not run: %s. Nothing was uploaded: an"

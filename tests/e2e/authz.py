@@ -5,16 +5,20 @@ usage: authz.py SEALCAMD SEALTOOL URL DATA_DIR WORKDIR
 
 Every route whose access rule is not public is called as: no token, an
 expired session, another account, a staff account, another camera's token,
-the owner's own camera token (on user routes) -- each must be refused as
-PROTOCOL.md says, and no answer to anyone else may contain the owner's
-data. Then the owner's own call must succeed (so a refusal is never just a
+the owner's own camera token (on user routes), and on grant routes a
+second staff principal -- each must be refused as PROTOCOL.md says, and no
+answer to anyone else may contain the owner's data. Staff (with an active,
+logged principal and a grant of alice's) get 403 on every footage, event,
+thumbnail and live route: only their grant's routes answer them. Then the owner's own call must succeed (so a refusal is never just a
 malformed request). A route with an access rule this file does not know, or
 one it cannot exercise successfully, fails the test: adding a route means
 adding it here.
 """
 import base64, http.client, json, os, subprocess, sys, time, urllib.parse
+SEG_HEAD = 160    # a sealed object's first bytes: its header
 
 SEALCAMD, SEALTOOL, URL, DATA, WORK = sys.argv[1:6]
+GRANTTOOL = os.path.join(os.path.dirname(SEALTOOL), "granttool")
 HOST, PORT = urllib.parse.urlparse(URL).hostname, urllib.parse.urlparse(URL).port
 failed = 0
 
@@ -74,7 +78,8 @@ if p.returncode != 0 or not isinstance(routes, list) or not routes:
     not_ok("sealcamd routes prints the route table and every route has a rule", p.stderr.decode())
     sys.exit(1)
 ok("sealcamd routes lists %d routes, each with an access rule" % len(routes))
-KNOWN = {"public", "pairing", "user", "user,staff", "creator(pairing_id)", "viewer(cam)", "owner(cam)", "camera"}
+KNOWN = {"public", "pairing", "user", "user,staff", "creator(pairing_id)", "viewer(cam)", "owner(cam)", "camera",
+         "grantor(grant)", "grantee(grant)", "party(grant)"}
 unknown = [r for r in routes if r["access"] not in KNOWN]
 if unknown:
     not_ok("every access rule has expectations in this matrix", unknown)
@@ -84,12 +89,20 @@ else:
 # --- principals -----------------------------------------------------------------
 A = user("alice@example.com")
 B = user("bob@example.com")
-S = user("staff@example.com", vault=False)
-subprocess.run([SEALCAMD, "admin", "set-role", "staff@example.com", "staff", "--data-dir", DATA], check=True)
-st, d = call("POST", "/v1/login", body={"email": "staff@example.com", "password": "password staff@example.com"})
-S["token"] = j(d)["token"]
-if j(d).get("role") != "staff":
-    not_ok("the staff account logs in with role staff", d)
+
+def staff(email, role):
+    """A staff member: keys (as 'sealcam staff init' makes), registered by the admin tool."""
+    sdir = os.path.join(WORK, email)
+    box, sign = tool("vault", sdir).decode().split()
+    subprocess.run([SEALCAMD, "admin", "staff", "add", email, "--role", role, "--key",
+                    "sealcam-staff:" + box + sign, "--password-stdin", "--data-dir", DATA],
+                   input=("password " + email + "\n").encode(), check=True, capture_output=True)
+    st, d = call("POST", "/v1/login", body={"email": email, "password": "password " + email})
+    if st != 200 or j(d).get("role") != "staff":
+        not_ok("the staff account %s logs in with role staff" % email, d)
+    return {"email": email, "dir": sdir, "token": j(d)["token"], "account_id": j(d)["account_id"]}
+S = staff("staff@example.com", "support")
+S2 = staff("staff2@example.com", "research")
 
 def register(u, name):
     pid = os.urandom(16).hex()
@@ -180,30 +193,71 @@ A["log_id"] = (j(d) or {}).get("log_id", "")
 if st != 200 or len(A["log_id"]) != 32:
     not_ok("alice has a log id", d)
 
+# Consent grants: alice grants staff S her segment 1 (G; GR is revoked by
+# the positive control), and S logs an access to G (ACC).
+def seg_file(c, name):
+    path = os.path.join(WORK, name)
+    open(path, "wb").write(c["seg"])
+    return path
+SEGA, SEGB = seg_file(CA, "a.seal"), seg_file(CB, "b.seal")
+def grant_body(u, c, segfile):
+    body = subprocess.run([GRANTTOOL, "original", u["dir"], c["pk"], S["dir"],
+                           str(int(time.time() * 1000) + 86400000), segfile],
+                          check=True, capture_output=True).stdout
+    return body[12:28].hex(), body
+def make_grant(u, c, segfile):
+    gid, body = grant_body(u, c, segfile)
+    st, d = call("PUT", "/v1/grants/" + gid, u["token"], body)
+    if st != 201:
+        not_ok("alice grants S a segment", "%d %s" % (st, d[:200]))
+    return gid
+G = make_grant(A, CA, SEGA)
+GR = make_grant(A, CA, SEGA)
+st, d = call("POST", "/v1/grants/%s/access" % G, S["token"], {})
+ACC = (j(d) or {}).get("access_id", "")
+if st != 201 or len(ACC) != 32:
+    not_ok("S's access under alice's grant is logged", d)
+st, d = call("GET", "/v1/cameras/%s/objects/segment/1" % CA["id"], S["token"])
+if st == 403:
+    ok("staff S holding alice's grant still gets 403 on her camera's own routes")
+else:
+    not_ok("staff on camera routes", st)
+
 # What must never reach anyone but alice.
 SECRETS = [A["email"].encode(), A["account_id"].encode(), CA["id"].encode(), A["backup"].encode(),
-           CA["keyring"].encode(), PA.encode(), A["log_id"].encode()]
+           CA["keyring"].encode(), PA.encode(), A["log_id"].encode(), CA["seg"][:SEG_HEAD],
+           G.encode()]
 
 def sample(route, who):
     """Path, query and body that would succeed for alice (keys: who's own)."""
     u = {"other account": B}.get(who, A)
-    path = (route["path"].replace("{cam}", CA["id"]).replace("{pairing_id}", PA)
-            .replace("{kind}", "segment").replace("{seq}", "1" if route["method"] == "GET" else "2"))
     key = route["method"] + " " + route["path"]
+    grant = GR if key == "POST /v1/grants/{grant}/revoke" else G
+    path = (route["path"].replace("{cam}", CA["id"]).replace("{pairing_id}", PA)
+            .replace("{kind}", "segment").replace("{seq}", "1" if route["method"] == "GET" else "2")
+            .replace("{grant}", grant))
     bodies = {
         "PUT /v1/me/vault": {"box_pk": u["box"], "sign_pk": u["sign"], "backup": u["backup"]},
         "POST /v1/pairings": {"pairing_id": os.urandom(16).hex(), "name": "matrix"},
         "PUT /v1/cameras/{cam}/keyring": None,   # filled below: needs a fresh epoch
         "PUT /v1/cameras/{cam}/retention": {"days": 30, "max_bytes": 0},
         "PUT /v1/camera/objects/{kind}/{seq}": seg2,
+        "POST /v1/grants/{grant}/revoke": {"revocation": subprocess.run(
+            [GRANTTOOL, "revoke", A["dir"], GR], check=True, capture_output=True).stdout.decode().strip()},
     }
     query = {"GET /v1/users/lookup": "?email=" + B["email"],
-             "GET /v1/camera/keyring": "?after_epoch=0&wait=0"}.get(key, "")
+             "GET /v1/camera/keyring": "?after_epoch=0&wait=0",
+             "GET /v1/grants/{grant}/objects/{kind}/{seq}": "?access=" + ACC,
+             "GET /v1/me/events": "?wait=0"}.get(key, "")
     body = bodies.get(key)
     if key == "PUT /v1/cameras/{cam}/keyring":
         sample.epoch += 1
         body = {"keyring": tool("keyring", A["dir"], CA["id"], str(sample.epoch), A["box"]).decode().strip(),
                 "members": []}
+    if key == "PUT /v1/grants/{grant}":
+        # A new grant of the caller's own camera (a new id each time).
+        gid, body = grant_body(u, CB if u is B else CA, SEGB if u is B else SEGA)
+        path = "/v1/grants/" + gid
     if body is None and route["body"] == "json":
         body = {}
     if route["body"] == "live":
@@ -214,17 +268,19 @@ sample.epoch = 1
 
 def fresh(who):
     """A new session for B or staff (so logging it out spends nothing)."""
-    u = {"other account": B, "staff": S}[who]
+    u = {"other account": B, "staff": S, "other staff": S2}[who]
     st, d = call("POST", "/v1/login", body={"email": u["email"], "password": "password " + u["email"]})
     return j(d)["token"]
 
 def expect(route, name, token, allowed, ok_2xx_private=False):
-    if route["path"] == "/v1/logout" and name in ("other account", "staff"):
+    if route["path"] == "/v1/logout" and name in ("other account", "staff", "other staff"):
         token = fresh(name)
     path, body = sample(route, name)
     st, d = call(route["method"], path, token, body)
     label = "%s %s as %s" % (route["method"], route["path"], name)
-    leaked = [s.decode()[:12] for s in SECRETS if s in d]
+    # The grantee of alice's grant may learn which camera it is of.
+    mine = [CA["id"].encode(), G.encode()] if name == "staff" and route["path"].startswith("/v1/grants") else []
+    leaked = [s[:12] for s in SECRETS if s in d and s not in mine]
     if ok_2xx_private and 200 <= st < 300:
         if leaked:
             not_ok(label + ": answers without alice's data", "leaked %s" % leaked)
@@ -243,21 +299,29 @@ F403 = (403, "forbidden")
 N404 = (404, "not_found")
 matrix = {
     # rule: {principal: allowed outcomes, or "own" = may succeed on its own data}
-    "user": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
-             "own camera": [F403], "other account": "own"},
+    "user": {"none": [U401], "expired": [EXP], "staff": [F403], "other staff": [F403],
+             "other camera": [F403], "own camera": [F403], "other account": "own"},
     "user,staff": {"none": [U401], "expired": [EXP], "other camera": [F403], "own camera": [F403],
-                   "staff": "own", "other account": "own"},
-    "creator(pairing_id)": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
-                            "own camera": [F403], "other account": [N404]},
-    "viewer(cam)": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
-                    "own camera": [F403], "other account": [N404]},
-    "owner(cam)": {"none": [U401], "expired": [EXP], "staff": [F403], "other camera": [F403],
-                   "own camera": [F403], "other account": [N404]},
-    "camera": {"none": [U401], "expired": [EXP], "staff": [F403], "other account": [F403],
-               "owner session": [F403], "other camera": "camera"},
+                   "staff": "own", "other staff": "own", "other account": "own"},
+    "creator(pairing_id)": {"none": [U401], "expired": [EXP], "staff": [F403], "other staff": [F403],
+                            "other camera": [F403], "own camera": [F403], "other account": [N404]},
+    "viewer(cam)": {"none": [U401], "expired": [EXP], "staff": [F403], "other staff": [F403],
+                    "other camera": [F403], "own camera": [F403], "other account": [N404]},
+    "owner(cam)": {"none": [U401], "expired": [EXP], "staff": [F403], "other staff": [F403],
+                   "other camera": [F403], "own camera": [F403], "other account": [N404]},
+    "camera": {"none": [U401], "expired": [EXP], "staff": [F403], "other staff": [F403],
+               "other account": [F403], "owner session": [F403], "other camera": "camera"},
+    # Consent grants: alice made grant G to staff S.
+    "grantor(grant)": {"none": [U401], "expired": [EXP], "staff": [F403], "other staff": [F403],
+                       "other camera": [F403], "own camera": [F403], "other account": [N404]},
+    "grantee(grant)": {"none": [U401], "expired": [EXP], "other staff": [N404], "other camera": [F403],
+                       "own camera": [F403], "other account": [F403], "owner session": [F403]},
+    "party(grant)": {"none": [U401], "expired": [EXP], "other staff": [N404], "other camera": [F403],
+                     "own camera": [F403], "other account": [N404]},
 }
-tokens = {"none": None, "expired": EXPIRED, "staff": S["token"], "other camera": CB["token"],
-          "own camera": CA["token"], "other account": B["token"], "owner session": A["token"]}
+tokens = {"none": None, "expired": EXPIRED, "staff": S["token"], "other staff": S2["token"],
+          "other camera": CB["token"], "own camera": CA["token"], "other account": B["token"],
+          "owner session": A["token"]}
 
 for r in routes:
     rule = r["access"]
@@ -280,7 +344,8 @@ for r in routes:
 
 # Positive controls: alice (or her camera) succeeds on every route, destructive ones last.
 def owner_token(r):
-    return CA["token"] if r["access"] == "camera" else A["token"]
+    return CA["token"] if r["access"] == "camera" else S["token"] if r["access"] == "grantee(grant)" \
+        else A["token"]
 order = sorted([r for r in routes if r["access"] not in ("public", "pairing")],
                key=lambda r: 2 if r["path"] == "/v1/logout" else 1 if r["method"] == "DELETE" else 0)
 for r in order:
