@@ -8,6 +8,7 @@ import { go, route, routes, setRenderer } from './router.js';
 import './page_cameras.js';
 import './page_camera.js';
 import './page_household.js';
+import './page_access.js';
 
 let current = null;          // { destroy() } of the page shown
 let wanted = '#/cameras';    // where to go after logging in / unlocking
@@ -22,6 +23,7 @@ function nav() {
   n.hidden = false;
   n.replaceChildren(
     h('a', { href: '#/cameras', class: location.hash.startsWith('#/camera') ? 'active' : '' }, 'Cameras'),
+    h('a', { href: '#/access', class: location.hash === '#/access' ? 'active' : '' }, 'Access & consent'),
     h('a', { href: '#/account', class: location.hash === '#/account' ? 'active' : '' }, 'Account'),
   );
 }
