@@ -200,7 +200,7 @@ static enum anon_err collect(struct run *r, int block, int eof)
 			return ANON_EANALYSE;
 		a->pushed++;
 		got = 1;
-		while (e == ANON_OK && r->emitted + r->o->hold_frames < a->pushed)
+		while (e == ANON_OK && r->emitted + a->hold < a->pushed)
 			e = emit(r);
 	}
 	while (e == ANON_OK && eof && r->emitted < a->pushed && a->pushed == a->decoded)
@@ -332,7 +332,10 @@ static enum anon_err open_input(struct run *r, const char *in)
 	a->native = a->aw < r->W;
 	a->gw = (r->W + ANON_CELL - 1) / ANON_CELL;
 	a->gh = (r->H + ANON_CELL - 1) / ANON_CELL;
-	a->bands = 2 * r->o->hold_frames + 1;
+	/* Native regions: faces found by the sweep are held twice as long
+	 * (anon_work.c), so the buffer keeps 2 * hold_frames either side. */
+	a->hold = a->native ? 2 * r->o->hold_frames : r->o->hold_frames;
+	a->bands = 2 * a->hold + 1;
 	return ANON_OK;
 }
 
@@ -423,7 +426,17 @@ static enum anon_err run_frames(struct run *r)
 		av_packet_unref(pkt);   /* audio and other streams are dropped here */
 	}
 	/* End of input: wait for the last analyses; the last frames get what
-	 * look-ahead there is. */
+	 * look-ahead there is, and (native regions) the last frame a whole
+	 * native scan: the sweep would have reached the other bands after it. */
+	while (e == ANON_OK && r->a.pushed < r->a.decoded)
+		e = collect(r, 1, 0);
+	if (e == ANON_OK && r->a.native && r->a.hold > 0 && r->a.decoded > 0) {
+		struct anon_box fin[ANON_MAX_DET];
+		int n = anon_final_scan(&r->a, &r->a.slot[(r->a.decoded - 1) % r->a.nslot], fin,
+		                        ANON_MAX_DET);
+		if (n < 0 || anon_hold_append(r->hold, r->a.decoded - 1, fin, n) != 0)
+			e = ANON_EANALYSE;
+	}
 	while (e == ANON_OK && r->emitted < r->a.decoded)
 		e = collect(r, 1, 1);
 	if (e == ANON_OK && r->a.decoded == 0)
@@ -502,10 +515,10 @@ enum anon_err anon_run(const struct anon_opts *o, const char *in, const char *ou
 	for (int i = 0; i < a->nwk; i++)
 		if ((e = anon_worker_prepare(a, &a->wk[i])) != ANON_OK)
 			goto out;
-	r.hold = anon_hold_new(o->hold_frames);
-	/* Frames wait for hold_frames of look-ahead, and up to two per worker
-	 * may be in analysis or waiting for one. */
-	a->nslot = o->hold_frames + 2 * a->nwk + 2;
+	r.hold = anon_hold_new(a->hold);
+	/* Frames wait for the longest hold of look-ahead, and up to two per
+	 * worker may be in analysis or waiting for one. */
+	a->nslot = a->hold + 2 * a->nwk + 2;
 	a->slot = calloc(a->nslot, sizeof(*a->slot));
 	r.frames = json_array();
 	r.boxes = malloc(BOX_SCRATCH * sizeof(*r.boxes));

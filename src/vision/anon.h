@@ -94,16 +94,20 @@ struct anon_box {
 	enum anon_kind kind;
 	float score;
 	int held;                   /* 1: from a neighbouring frame's detection */
+	int hold;                   /* kept over +-hold frames (0: the buffer's hold) */
 };
 
 /* Temporal hold: detections go in per frame; a frame's final boxes are
- * the union of the detections of frames i-hold .. i+hold. Push frame i's
- * detections with anon_hold_push; anon_hold_boxes(h, i, ...) is valid once
- * frame i+hold was pushed (or at end of input). */
+ * the union of the detections of frames i-hold .. i+hold (each box's own
+ * hold when set, at most the buffer's). Push frame i's detections with
+ * anon_hold_push; anon_hold_boxes(h, i, ...) is valid once frame i+hold
+ * was pushed (or at end of input). anon_hold_append adds boxes to a frame
+ * already pushed and still kept (0 / -1). */
 struct anon_hold;
 struct anon_hold *anon_hold_new(int hold);
 void anon_hold_free(struct anon_hold *h);
 int anon_hold_push(struct anon_hold *h, const struct anon_box *b, int n);
+int anon_hold_append(struct anon_hold *h, long frame, const struct anon_box *b, int n);
 int anon_hold_boxes(const struct anon_hold *h, long frame, struct anon_box *out, int max);
 
 /* Merge boxes of one kind that mostly overlap (intersection >= 60% of

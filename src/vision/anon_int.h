@@ -61,6 +61,7 @@ struct anon_run {
 	int native;             /* aw < W: also search regions at native scale */
 	int gw, gh;             /* cells of ANON_CELL pixels */
 	int bands;              /* the frame is swept in this many bands */
+	int hold;               /* the hold buffer's (longest) hold: 2 * hold_frames if native */
 	struct anon_slot *slot;
 	int nslot;
 	struct anon_worker wk[ANON_MAX_WORKERS];
@@ -83,5 +84,9 @@ enum anon_err anon_worker_load(struct anon_run *r, struct anon_worker *w);
 /* Its pictures and scratch, once sizes are known; ANON_OK or an error. */
 enum anon_err anon_worker_prepare(struct anon_run *r, struct anon_worker *w);
 void anon_worker_release(struct anon_worker *w);
+/* At the end of input, on the calling thread with every worker idle: the
+ * whole of frame s searched at native scale (worker 0's detectors); the
+ * grown face boxes go to out (at most max). Returns the count or -1. */
+int anon_final_scan(struct anon_run *r, const struct anon_slot *s, struct anon_box *out, int max);
 
 #endif

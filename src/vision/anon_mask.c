@@ -74,7 +74,7 @@ struct anon_hold *anon_hold_new(int hold)
 {
 	struct anon_hold *h;
 
-	if (hold < 0 || hold > ANON_MAX_HOLD)
+	if (hold < 0 || hold > 2 * ANON_MAX_HOLD)     /* the sweep's boxes: 2 * hold */
 		return NULL;
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
@@ -117,23 +117,39 @@ int anon_hold_boxes(const struct anon_hold *h, long frame, struct anon_box *out,
 	long lo = frame - h->hold, hi = frame + h->hold;
 	int k = 0;
 
-	if (lo < h->pushed - h->cap)
-		return -1;      /* those frames were already dropped */
 	if (lo < 0)
 		lo = 0;
+	if (lo < h->pushed - h->cap)
+		return -1;      /* those frames were already dropped */
 	if (hi > h->pushed - 1)
 		hi = h->pushed - 1;
 	for (long f = lo; f <= hi; f++) {
 		int slot = (int)(f % h->cap);
+		long d = f > frame ? f - frame : frame - f;
 		for (int i = 0; i < h->n[slot]; i++) {
+			const struct anon_box *b = &h->v[(size_t)slot * MAX_PER_FRAME + i];
+			if (b->hold > 0 && d > b->hold)
+				continue;
 			if (k == max)
 				return -1;
-			out[k] = h->v[(size_t)slot * MAX_PER_FRAME + i];
+			out[k] = *b;
 			out[k].held = f != frame;
 			k++;
 		}
 	}
 	return k;
+}
+
+int anon_hold_append(struct anon_hold *h, long frame, const struct anon_box *b, int n)
+{
+	int slot = (int)(frame % h->cap);
+
+	if (frame < 0 || frame >= h->pushed || frame < h->pushed - h->cap || n < 0 ||
+	    h->n[slot] + n > MAX_PER_FRAME)
+		return -1;
+	memcpy(h->v + (size_t)slot * MAX_PER_FRAME + h->n[slot], b, n * sizeof(*b));
+	h->n[slot] += n;
+	return 0;
 }
 
 /* Inside test for a polygon (even-odd rule) at pixel centre (x, y). */

@@ -10,14 +10,19 @@
  *     person box in faces-only mode (heads), the whole first frame, and
  *     one of `bands` horizontal bands that sweep the frame (band
  *     fno % bands). A small face that never moves is found at native
- *     scale at least once every `bands` = 2 * hold_frames + 1 frames and
- *     held +-hold_frames, so it stays masked in every frame; one that
- *     moves is in a changed cell. Changed cells are grown by a cell
+ *     scale at least once every `bands` frames and held over half that
+ *     either side, so it stays masked in every frame; one that moves is
+ *     in a changed cell. Changed cells are grown by a cell
  *     (32 px) so faces they cut are whole; cells inside a person box that
  *     is masked whole anyway are dropped; the rest is joined into
  *     rectangles, searched at scale 1.
  * Faces of the whole-frame pass below ~28 native pixels (at 1280 wide)
- * are found by step 2; larger ones by step 1.
+ * are found by step 2; larger ones by step 1. Boxes of step 1 and of
+ * changed cells are held +-hold_frames; faces found by the sweep (and the
+ * first frame's whole scan) are held +-2 * hold_frames, the sweep's
+ * period being 4 * hold_frames + 1 frames; and at the end of input the
+ * last frame gets a whole native scan held back over the frames the
+ * sweep would have reached after it (anon_final_scan).
  */
 #include <libswscale/swscale.h>
 #include <math.h>
@@ -111,7 +116,8 @@ static int components(struct anon_worker *w, int *lab, int rect[][4], int nr, in
  * make separate rectangles: their union's bounding boxes would cover
  * much more than either. */
 static int regions(struct anon_worker *w, const struct anon_slot *s, const struct anon_box *heads,
-                   int nh, const struct anon_box *masked, int nm, int rect[][4], int max)
+                   int nh, const struct anon_box *masked, int nm, int rect[][4], int max,
+                   int *nmotion)
 {
 	struct anon_run *r = w->r;
 	const int gw = r->gw, gh = r->gh;
@@ -142,6 +148,7 @@ static int regions(struct anon_worker *w, const struct anon_slot *s, const struc
 		}
 	exclude(r, lab, masked, nm);
 	nr = components(w, lab, rect, 0, max);
+	*nmotion = s->fno == 0 ? 0 : nr;       /* the first frame's scan holds like a band */
 	if (s->fno == 0)
 		return nr;
 	/* The band, not grown: consecutive bands share one row of cells, so
@@ -155,11 +162,11 @@ static int regions(struct anon_worker *w, const struct anon_slot *s, const struc
 	return components(w, lab, rect, nr, max);
 }
 
-static int to_box(const struct nn_box *b, float sx, float sy, enum anon_kind kind,
+static int to_box(const struct nn_box *b, float sx, float sy, enum anon_kind kind, int hold,
                   struct anon_box *o)
 {
 	*o = (struct anon_box){ (int)(b->x0 * sx), (int)(b->y0 * sy), (int)ceilf(b->x1 * sx),
-	                        (int)ceilf(b->y1 * sy), kind, b->score, 0 };
+	                        (int)ceilf(b->y1 * sy), kind, b->score, 0, hold };
 	return 0;
 }
 
@@ -195,14 +202,14 @@ static int analyse(struct anon_worker *w, struct anon_slot *s)
 	t0 = thread_ms();
 	w->ms[1] += t0 - t1;
 	for (int i = 0; i < n; i++)
-		to_box(&nb[i], sx, sy, ANON_FACE, &faces[nf++]);
+		to_box(&nb[i], sx, sy, ANON_FACE, o->hold_frames, &faces[nf++]);
 	if (o->people != ANON_PEOPLE_NEVER || r->native) {
 		float scale = r->aw > PERSONDET_NET_WIDTH ? (float)PERSONDET_NET_WIDTH / r->aw : 1.f;
 		n = persondet_run(w->pd, w->im, scale, PERSONDET_PERSON, o->person_score, nb, ANON_MAX_DET);
 		if (n < 0)
 			return -1;
 		for (int i = 0; i < n; i++)
-			to_box(&nb[i], sx, sy, ANON_PERSON, &people[np++]);
+			to_box(&nb[i], sx, sy, ANON_PERSON, o->hold_frames, &people[np++]);
 	}
 	t1 = thread_ms();
 	w->ms[2] += t1 - t0;
@@ -229,8 +236,9 @@ static int analyse(struct anon_worker *w, struct anon_slot *s)
 		nm++;
 	}
 	if (r->native) {
-		int rect[64][4];
-		int nr = regions(w, s, people, o->people == ANON_PEOPLE_NEVER ? np : 0, masked, nm, rect, 64);
+		int rect[64][4], nmotion;
+		int nr = regions(w, s, people, o->people == ANON_PEOPLE_NEVER ? np : 0, masked, nm, rect,
+		                 64, &nmotion);
 		uint8_t *nd4[4] = { w->native->px, NULL, NULL, NULL };
 		int ns4[4] = { w->native->stride, 0, 0, 0 };
 		if (nr > 0 && sws_scale(w->to_native, (const uint8_t *const *)s->f->data,
@@ -243,8 +251,13 @@ static int analyse(struct anon_worker *w, struct anon_slot *s)
 			if (n < 0)
 				return -1;
 			w->native_px += (long)rw * rh;
-			for (int i = 0; i < n && nf < 2 * ANON_MAX_DET; i++)
-				to_box(&nb[i], 1.f, 1.f, ANON_FACE, &faces[nf++]);
+			for (int i = 0; i < n && nf < 2 * ANON_MAX_DET; i++) {
+				to_box(&nb[i], 1.f, 1.f, ANON_FACE, 0, &faces[nf]);
+				/* Found by the sweep: held over the whole sweep period
+				 * (the buffer's hold), so a face that stays still is
+				 * covered until the band comes round again. */
+				faces[nf++].hold = k < nmotion ? o->hold_frames : 0;
+			}
 		}
 	}
 	w->ms[3] += thread_ms() - t1;
@@ -285,6 +298,30 @@ static void *worker_main(void *arg)
 	/* Tensor buffers are cached per thread, and this thread ends here. */
 	nn_cache_drain();
 	return NULL;
+}
+
+int anon_final_scan(struct anon_run *r, const struct anon_slot *s, struct anon_box *out, int max)
+{
+	struct anon_worker *w = &r->wk[0];
+	const struct anon_opts *o = r->o;
+	struct nn_box nb[ANON_MAX_DET];
+	uint8_t *d4[4] = { w->native->px, NULL, NULL, NULL };
+	int s4[4] = { w->native->stride, 0, 0, 0 }, n, k = 0;
+
+	if (sws_scale(w->to_native, (const uint8_t *const *)s->f->data, s->f->linesize, 0, r->H,
+	              d4, s4) != r->H)
+		return -1;
+	n = facedet_run(w->fd, w->native, 1.0f, o->face_score, nb, ANON_MAX_DET);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n && k < max; i++) {
+		to_box(&nb[i], 1.f, 1.f, ANON_FACE, 0, &out[k]);
+		grow(&out[k], o->face_grow, (o->face_grow - 1) * 0.75f, (o->face_grow - 1) * 0.5f,
+		     r->W, r->H);
+		k++;
+	}
+	w->native_px += (long)r->W * r->H;
+	return k;
 }
 
 int anon_workers_start(struct anon_run *r)
