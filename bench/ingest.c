@@ -5,6 +5,11 @@
  *
  *	build/bench/ingest [--sealcamd build/sealcamd] [--nginx /usr/sbin/nginx]
  *	    [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]
+ *	    [--phase paced|flood|both] [--no-limits]
+ *
+ * --phase runs only one of the two phases below; --no-limits skips the
+ * BLAKE2b and fsync reference measurements (for quick profiling runs only:
+ * figures for docs/BENCHMARKS.md need the limits from the same run).
  *
  * For each target and each scale N, on a fresh data directory:
  *   paced   every camera uploads one segment every period (phases spread
@@ -62,6 +67,7 @@ static int ncams;
 static char work[1024];
 static const char *sealcamd_bin = "build/sealcamd", *nginx_bin = "/usr/sbin/nginx";
 static unsigned threads = 8;
+static int no_limits, phases = 3;        /* bit 1: paced, bit 0: flood */
 static int64_t period_us = 4000000;
 static uint8_t owner_box_pk[32], owner_box_sk[32], owner_sign_pk[32], owner_sign_sk[64];
 
@@ -748,6 +754,12 @@ main(int argc, char **argv)
 			nginx_bin = argv[++i];
 		else if (strcmp(argv[i], "--no-nginx") == 0)
 			ntargets = 1;
+		else if (strcmp(argv[i], "--no-limits") == 0)
+			no_limits = 1;
+		else if (strcmp(argv[i], "--phase") == 0 && i + 1 < argc) {
+			i++;
+			phases = strcmp(argv[i], "paced") == 0 ? 2 : strcmp(argv[i], "flood") == 0 ? 1 : 3;
+		}
 		else if (strcmp(argv[i], "--work") == 0 && i + 1 < argc)
 			snprintf(work, sizeof(work), "%s", argv[++i]);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
@@ -763,7 +775,8 @@ main(int argc, char **argv)
 			}
 		} else {
 			fprintf(stderr, "usage: ingest [--sealcamd BIN] [--nginx BIN | --no-nginx]"
-			    " [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]\n");
+			    " [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]"
+			    " [--phase paced|flood|both] [--no-limits]\n");
 			return 2;
 		}
 	}
@@ -782,10 +795,12 @@ main(int argc, char **argv)
 	}
 	prepare();
 
-	printf("# BLAKE2b-256 (libsodium, one core): %.2f CPU s/GB\n", blake2b_cost());
-	printf("# fsync limit, 2 MiB files: write+fsync 1 thread %.0f files/s; "
-	    "write+fsync+rename+fsync dir, %u threads %.0f files/s\n",
-	    fsync_rate(1, 150, 0), threads, fsync_rate((int)threads, 300 / (int)threads, 1));
+	if (!no_limits) {
+		printf("# BLAKE2b-256 (libsodium, one core): %.2f CPU s/GB\n", blake2b_cost());
+		printf("# fsync limit, 2 MiB files: write+fsync 1 thread %.0f files/s; "
+		    "write+fsync+rename+fsync dir, %u threads %.0f files/s\n",
+		    fsync_rate(1, 150, 0), threads, fsync_rate((int)threads, 300 / (int)threads, 1));
+	}
 	printf("| target   |    N | phase  |  segs | segs/s  |  MB/s   | p50 ms | p99 ms | max ms | CPU s/GB | errors |\n"
 	    "|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int si = 0; si < nscales; si++) {
@@ -793,6 +808,8 @@ main(int argc, char **argv)
 		for (int t = 0; t < ntargets; t++) {
 			for (int paced = 1; paced >= 0; paced--) {
 				struct result r;
+				if (!(phases & (1 << paced)))
+					continue;
 				server_start(&targets[t]);
 				if (!targets[t].is_nginx)
 					setup_sealcamd(&targets[t], n);
@@ -803,9 +820,11 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	printf("# fsync limit after the run: write+fsync+rename+fsync dir, %u threads %.0f files/s\n",
-	    threads, fsync_rate((int)threads, 300 / (int)threads, 1));
-	printf("# BLAKE2b-256 after the run: %.2f CPU s/GB\n", blake2b_cost());
+	if (!no_limits) {
+		printf("# fsync limit after the run: write+fsync+rename+fsync dir, %u threads %.0f files/s\n",
+		    threads, fsync_rate((int)threads, 300 / (int)threads, 1));
+		printf("# BLAKE2b-256 after the run: %.2f CPU s/GB\n", blake2b_cost());
+	}
 	curl_global_cleanup();
 	return 0;
 }
