@@ -5,8 +5,11 @@
  *
  *	build/bench/ingest [--sealcamd build/sealcamd] [--nginx /usr/sbin/nginx]
  *	    [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]
- *	    [--phase paced|flood|both] [--no-limits]
+ *	    [--phase paced|flood|both] [--no-limits] [--segs DIR]
  *
+ * --segs puts the sealed-segment cache (3.3 GB for 500 cameras; default
+ * WORK/segs) elsewhere, e.g. on a tmpfs when the disk is short of space:
+ * it is only read by the clients, the servers' data stays in WORK.
  * --phase runs only one of the two phases below; --no-limits skips the
  * BLAKE2b and fsync reference measurements (for quick profiling runs only:
  * figures for docs/BENCHMARKS.md need the limits from the same run).
@@ -38,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,7 +68,7 @@ struct cam {
 
 static struct cam cams[MAX_CAMS];
 static int ncams;
-static char work[1024];
+static char work[1024], segs_dir[1100];
 static const char *sealcamd_bin = "build/sealcamd", *nginx_bin = "/usr/sbin/nginx";
 static unsigned threads = 8;
 static int no_limits, phases = 3;        /* bit 1: paced, bit 0: flood */
@@ -88,11 +92,27 @@ die(const char *what)
 }
 
 /* Segments each camera needs: more for the first ones (small scales need
- * samples), three for the rest. */
+ * samples), two for the rest (500 cameras: 1000 uploads, 2.1 GB on disk). */
 static int
 segs_for(int i)
 {
-	return i < 10 ? 8 : i < 100 ? 4 : 3;
+	return i < 10 ? 8 : i < 100 ? 4 : 2;
+}
+
+/* The data of a phase stays on disk until the phase ends: refuse to fill a
+ * shared disk (keep the phase's bytes twice over free). */
+static void
+check_space(int n, int segs)
+{
+	struct statvfs v;
+	double need = 2.0 * n * segs * (SEG_PT + 64 * 1024);
+
+	if (statvfs(work, &v) == 0 && (double)v.f_bavail * (double)v.f_frsize < need) {
+		fprintf(stderr, "ingest: %s has %.1f GB free, a phase of %d cameras x %d segments"
+		    " needs %.1f GB (twice its data): free space or use --scales/--work\n", work,
+		    (double)v.f_bavail * (double)v.f_frsize / 1e9, n, segs, need / 1e9);
+		exit(1);
+	}
 }
 
 /* --- preparation: keys and sealed segments, cached in WORK ------------------- */
@@ -142,7 +162,7 @@ callback_write(void *cookie, const uint8_t *buf, size_t len)
 static void
 seg_path(int cam, int k, char *out, size_t len)
 {
-	snprintf(out, len, "%s/segs/%d/%d", work, cam, k + 1);
+	snprintf(out, len, "%s/%d/%d", segs_dir, cam, k + 1);
 }
 
 static void *
@@ -154,7 +174,7 @@ seal_main(void *arg)
 	for (int i = j->first; i < ncams; i += j->step) {
 		char dir[1200], path[1300];
 
-		snprintf(dir, sizeof(dir), "%s/segs/%d", work, i);
+		snprintf(dir, sizeof(dir), "%s/%d", segs_dir, i);
 		mkdir(dir, 0700);
 		for (int k = 0; k < cams[i].nsegs; k++) {
 			struct seg_seal_params p = { .kind = SEG_KIND_SEGMENT, .seq = (uint64_t)k + 1,
@@ -192,9 +212,8 @@ prepare(void)
 	struct seal_job jobs[2];
 	int64_t t0 = now_us();
 
-	snprintf(path, sizeof(path), "%s/segs", work);
 	mkdir(work, 0700);
-	mkdir(path, 0700);
+	mkdir(segs_dir, 0700);
 	snprintf(path, sizeof(path), "%s/owner.key", work);
 	load_or_make(path, owner, sizeof(owner), make_owner);
 	memcpy(owner_box_pk, owner, 32);
@@ -203,7 +222,7 @@ prepare(void)
 	memcpy(owner_sign_sk, owner + 96, 64);
 	for (int i = 0; i < ncams; i++) {
 		uint8_t kp[96];
-		snprintf(path, sizeof(path), "%s/segs/cam%d.key", work, i);
+		snprintf(path, sizeof(path), "%s/cam%d.key", segs_dir, i);
 		load_or_make(path, kp, sizeof(kp), make_cam);
 		memcpy(cams[i].pk, kp, 32);
 		memcpy(cams[i].sk, kp + 32, 64);
@@ -222,8 +241,8 @@ prepare(void)
 		pthread_join(th[t], NULL);
 	free(pt);
 	sync();
-	printf("# prepared %d cameras' sealed segments in %.1f s (cached in %s/segs)\n",
-	    ncams, (double)(now_us() - t0) / 1e6, work);
+	printf("# prepared %d cameras' sealed segments in %.1f s (cached in %s)\n",
+	    ncams, (double)(now_us() - t0) / 1e6, segs_dir);
 }
 
 /* --- servers ----------------------------------------------------------------- */
@@ -762,6 +781,8 @@ main(int argc, char **argv)
 		}
 		else if (strcmp(argv[i], "--work") == 0 && i + 1 < argc)
 			snprintf(work, sizeof(work), "%s", argv[++i]);
+		else if (strcmp(argv[i], "--segs") == 0 && i + 1 < argc)
+			snprintf(segs_dir, sizeof(segs_dir), "%s", argv[++i]);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			threads = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--period-ms") == 0 && i + 1 < argc)
@@ -776,10 +797,12 @@ main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: ingest [--sealcamd BIN] [--nginx BIN | --no-nginx]"
 			    " [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]"
-			    " [--phase paced|flood|both] [--no-limits]\n");
+			    " [--phase paced|flood|both] [--no-limits] [--segs DIR]\n");
 			return 2;
 		}
 	}
+	if (segs_dir[0] == '\0')
+		snprintf(segs_dir, sizeof(segs_dir), "%s/segs", work);
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -810,6 +833,7 @@ main(int argc, char **argv)
 				struct result r;
 				if (!(phases & (1 << paced)))
 					continue;
+				check_space(n, segs);
 				server_start(&targets[t]);
 				if (!targets[t].is_nginx)
 					setup_sealcamd(&targets[t], n);

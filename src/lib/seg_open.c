@@ -7,6 +7,12 @@
  * only when at least SEG_RECORD_CBYTES + SEG_TRAILER_BYTES + 1 bytes are
  * buffered; the rest waits for more input or for finish. Large writes are
  * decrypted in place of the caller's buffer, only the tail is copied.
+ *
+ * Verify-only (the server) decrypts nothing, so records need not be whole
+ * in one buffer: every byte is hashed in place as it arrives except the
+ * last 64 seen (the trailer, if the stream ends there), and record
+ * boundaries follow from the byte count. Same verdicts, at the same byte,
+ * as the record path; no copy of the body whatever the caller's chunk size.
  */
 #include <sodium.h>
 #include <stddef.h>
@@ -43,6 +49,7 @@ struct seg_opener {
 	uint8_t hbuf[SEG_HEADER_MAX];
 	size_t nh;
 	uint64_t nrecords;	/* non-final records done */
+	uint64_t nbody;		/* verify-only: body bytes seen (records + trailer) */
 	size_t npend;
 	uint8_t pend[LOOKAHEAD];
 	uint8_t ptbuf[SEG_RECORD_BYTES];
@@ -257,6 +264,35 @@ body_record(struct seg_opener *o, const uint8_t *ct)
 	return release(o, dst, (size_t)mlen);
 }
 
+/* Verify-only body bytes: hash all but the last SEG_TRAILER_BYTES seen,
+ * which wait in pend (at most SEG_TRAILER_BYTES of it is used). */
+static int
+verify_write(struct seg_opener *o, const uint8_t *buf, size_t len)
+{
+	/* The record path's limit, at the same byte: record SEG_MAX_RECORDS - 1
+	 * is known not to be the last once LOOKAHEAD bytes start with it. */
+	if (o->nbody + len >= (uint64_t)(SEG_MAX_RECORDS - 1) * SEG_RECORD_CBYTES + LOOKAHEAD)
+		return SEG_ETOOBIG;
+	o->nbody += len;
+	if (len >= SEG_TRAILER_BYTES) {
+		crypto_generichash_update(&o->body_hash, o->pend, o->npend);
+		crypto_generichash_update(&o->body_hash, buf, len - SEG_TRAILER_BYTES);
+		memcpy(o->pend, buf + len - SEG_TRAILER_BYTES, SEG_TRAILER_BYTES);
+		o->npend = SEG_TRAILER_BYTES;
+		return SEG_OK;
+	}
+	if (o->npend + len > SEG_TRAILER_BYTES) {
+		size_t out = o->npend + len - SEG_TRAILER_BYTES;	/* < npend */
+
+		crypto_generichash_update(&o->body_hash, o->pend, out);
+		memmove(o->pend, o->pend + out, o->npend - out);
+		o->npend -= out;
+	}
+	memcpy(o->pend + o->npend, buf, len);
+	o->npend += len;
+	return SEG_OK;
+}
+
 int
 seg_opener_write(struct seg_opener *o, const uint8_t *buf, size_t len)
 {
@@ -270,6 +306,10 @@ seg_opener_write(struct seg_opener *o, const uint8_t *buf, size_t len)
 			return o->err;
 		buf += used;
 		len -= used;
+	}
+	if (o->mode == MODE_VERIFY && o->state == ST_BODY) {
+		o->err = verify_write(o, buf, len);
+		return o->err;
 	}
 	while (len > 0) {
 		size_t take;
@@ -332,12 +372,23 @@ finish(struct seg_opener *o)
 
 	if (o->state == ST_HEADER)
 		return SEG_ETRUNCATED;
-	if (o->npend < SEG_RECORD_ABYTES + SEG_TRAILER_BYTES)
-		return SEG_ETRUNCATED;
-	/* The final record carries 0..65536 bytes (this library's sealer
-	 * writes an empty one only for empty plaintext; others may not). */
-	flen = o->npend - SEG_TRAILER_BYTES;
-	crypto_generichash_update(&o->body_hash, o->pend, flen);
+	if (o->mode == MODE_VERIFY) {
+		/* All but the trailer is hashed; the final record is what
+		 * follows the last whole record that had LOOKAHEAD bytes. */
+		uint64_t h = o->nbody - SEG_TRAILER_BYTES;
+
+		if (o->nbody < SEG_RECORD_ABYTES + SEG_TRAILER_BYTES ||
+		    h - (h - 1) / SEG_RECORD_CBYTES * SEG_RECORD_CBYTES < SEG_RECORD_ABYTES)
+			return SEG_ETRUNCATED;
+		flen = 0;		/* pend holds the trailer only */
+	} else {
+		if (o->npend < SEG_RECORD_ABYTES + SEG_TRAILER_BYTES)
+			return SEG_ETRUNCATED;
+		/* The final record carries 0..65536 bytes (this library's sealer
+		 * writes an empty one only for empty plaintext; others may not). */
+		flen = o->npend - SEG_TRAILER_BYTES;
+		crypto_generichash_update(&o->body_hash, o->pend, flen);
+	}
 	crypto_generichash_final(&o->body_hash, body_hash, sizeof(body_hash));
 	seg_signed_message(msg, o->hdr.hash, body_hash);
 

@@ -256,6 +256,37 @@ main(void)
 	T_EQ(try_open(&r[ri], c, hlen + RC + 81, NULL), SEG_EAUTH);
 	T_EQ(try_open(&r[ri], c, clen - 1, NULL), SEG_EAUTH);
 
+	t_case("verify-only (the server): the same verdict whatever the write sizes");
+	{
+		/* The server hashes each network chunk in place: 1 byte, less or
+		 * more than a trailer, a typical socket read, whole records. */
+		static const size_t chunks[] = { 1, 63, 64, 65, 999, 32553, RC, RC + 65, 200000 };
+		size_t cuts[] = { clen, clen - 1, hlen + 80, hlen + 81, hlen + RC + 64,
+		    hlen + RC + 65, hlen + RC + 81, hlen + 2 * RC + 65 };
+		/* A final record needs 17 bytes: 80 body bytes, or a whole
+		 * record plus 65, leave 16 and 1 for it. */
+		int want[] = { SEG_OK, SEG_EBADSIG, SEG_ETRUNCATED, SEG_EBADSIG,
+		    SEG_EBADSIG, SEG_ETRUNCATED, SEG_EBADSIG, SEG_ETRUNCATED };
+
+		for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+			T_EQ(seg_open_buf(expect(7), NULL, NULL, c, cuts[i], NULL, NULL, NULL),
+			    want[i]);
+			for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+				struct seg_opener *o = seg_opener_new(expect(7), NULL, NULL,
+				    NULL, NULL);
+				int rc = SEG_OK;
+
+				for (size_t off = 0; off < cuts[i] && rc == SEG_OK; off += chunks[k])
+					rc = seg_opener_write(o, c + off, cuts[i] - off < chunks[k] ?
+					    cuts[i] - off : chunks[k]);
+				if (rc == SEG_OK)
+					rc = seg_opener_finish(o);
+				seg_opener_free(o);
+				T_EQ(rc, want[i]);
+			}
+		}
+	}
+
 	t_case("records reordered, duplicated, dropped, replayed: SEG_EAUTH");
 	{
 		uint8_t *o2;
