@@ -5,10 +5,16 @@
  * Upload, in data-flow order:
  *   begin   kind/seq from the path, the camera's key from its token; a temp
  *           file in the blob store; the core library's verify-only opener
- *   data    each chunk is written to the temp file and fed to the opener,
- *           which parses the header (camera, kind, seq checked as soon as it
- *           is complete), hashes the body and keeps only a 64 KiB lookahead:
- *           memory is bounded whatever the size
+ *   data    each chunk is fed to the opener, which parses the header
+ *           (camera, kind, seq checked as soon as it is complete) and hashes
+ *           the body in place, then copied into a 256 KiB aligned buffer
+ *           that goes to the temp file with O_DIRECT when full: no copy into
+ *           the page cache and no writeback to start or wait for at fsync
+ *           (on a 2-core VM that was ~1/3 of the server's CPU per GB). The
+ *           last partial block is written through the page cache. Where the
+ *           filesystem has no O_DIRECT, chunks are written as they come and
+ *           writeback is started every 512 KiB. Memory is bounded whatever
+ *           the size
  *   end     opener finish (final record, camera signature); then either an
  *           identical object exists (200), a different one does (409), or
  *           the request is suspended while a commit thread (workq.c) runs
@@ -19,7 +25,9 @@
 #define _GNU_SOURCE /* sync_file_range */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
@@ -38,6 +46,16 @@
 
 #define LIST_MAX 1000
 #define UPLOAD_FLUSH_BYTES (512u << 10)
+#define UPLOAD_DIO_BYTES (256u << 10)    /* one O_DIRECT write */
+#define DIO_ALIGN 4096u                  /* any device's logical block size */
+#define DIO_POOL 64                      /* idle buffers kept (16 MiB) */
+
+/* Buffers go back to a small pool instead of malloc: a fresh 256 KiB
+ * buffer costs 64 page faults and zeroed pages per upload. They hold only
+ * ciphertext. */
+static pthread_mutex_t dio_mu = PTHREAD_MUTEX_INITIALIZER;
+static void *dio_pool[DIO_POOL];
+static unsigned dio_npool;
 
 static const char *const kind_names[] = { "", "segment", "event", "thumbnail" };
 
@@ -54,6 +72,8 @@ struct upload {
 	char tmp[BLOB_TMP_PATH_MAX];     /* "" once put or discarded */
 	uint64_t got;
 	uint64_t flushed;                /* bytes handed to writeback so far */
+	uint8_t *dio;                    /* O_DIRECT buffer, NULL: page cache path */
+	size_t diolen;
 	uint8_t tail[SEG_TRAILER_BYTES]; /* the last bytes seen: the signature */
 	size_t taillen;
 };
@@ -89,11 +109,116 @@ callback_upload_free(struct req *rq)
 	seg_opener_free(u->op);
 	if (u->fd >= 0)
 		close(u->fd);
+	if (u->dio != NULL) {
+		pthread_mutex_lock(&dio_mu);
+		if (dio_npool < DIO_POOL) {
+			dio_pool[dio_npool++] = u->dio;
+			u->dio = NULL;
+		}
+		pthread_mutex_unlock(&dio_mu);
+		free(u->dio);
+	}
 	/* Refused or interrupted (client gone): nothing of it stays. */
 	if (u->tmp[0] != '\0')
 		blob_tmp_discard(rq->srv->blob, u->tmp);
 	free(u);
 	rq->state = NULL;
+}
+
+static int
+write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+dio_off(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+}
+
+/* O_DIRECT on the temp file if its filesystem has it (else the page cache
+ * path: dio stays NULL). */
+static void
+dio_start(struct upload *u)
+{
+	int fl = fcntl(u->fd, F_GETFL);
+	void *mem = NULL;
+
+	if (fl < 0 || fcntl(u->fd, F_SETFL, fl | O_DIRECT) != 0)
+		return;
+	pthread_mutex_lock(&dio_mu);
+	if (dio_npool > 0)
+		mem = dio_pool[--dio_npool];
+	pthread_mutex_unlock(&dio_mu);
+	if (mem == NULL && posix_memalign(&mem, DIO_ALIGN, UPLOAD_DIO_BYTES) != 0) {
+		(void)dio_off(u->fd);
+		return;
+	}
+	u->dio = mem;
+	u->diolen = 0;
+}
+
+/* Write the buffer out: whole blocks with O_DIRECT; the last partial block
+ * (only at the end) through the page cache, which fsync then writes. A
+ * filesystem that takes O_DIRECT at open but not at write (EINVAL) gets the
+ * same bytes through the page cache. */
+static int
+dio_flush(struct upload *u)
+{
+	size_t whole = u->diolen & ~(size_t)(DIO_ALIGN - 1);
+	int r = 0;
+
+	if (whole > 0 && write_all(u->fd, u->dio, whole) != 0) {
+		if (errno != EINVAL || dio_off(u->fd) != 0 ||
+		    write_all(u->fd, u->dio, whole) != 0)
+			return -1;
+	}
+	if (whole < u->diolen)
+		r = dio_off(u->fd) == 0 ? write_all(u->fd, u->dio + whole, u->diolen - whole) : -1;
+	u->diolen = 0;
+	return r;
+}
+
+static int
+store_chunk(struct upload *u, const uint8_t *buf, size_t len)
+{
+	if (u->dio == NULL) {
+		if (write_all(u->fd, buf, len) != 0)
+			return -1;
+		/* Start writeback as the body arrives (asynchronously), so the
+		 * final fsync has little left to wait for. */
+		if (u->got - u->flushed >= UPLOAD_FLUSH_BYTES) {
+			(void)sync_file_range(u->fd, (off_t)u->flushed,
+			    (off_t)(u->got - u->flushed), SYNC_FILE_RANGE_WRITE);
+			u->flushed = u->got;
+		}
+		return 0;
+	}
+	while (len > 0) {
+		size_t take = UPLOAD_DIO_BYTES - u->diolen;
+
+		if (take > len)
+			take = len;
+		memcpy(u->dio + u->diolen, buf, take);
+		u->diolen += take;
+		buf += take;
+		len -= take;
+		if (u->diolen == UPLOAD_DIO_BYTES && dio_flush(u) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -125,21 +250,7 @@ h_object_put_begin(struct req *rq)
 		u->tmp[0] = '\0';
 		return http_fail(rq, 503, "internal", "blob store unavailable");
 	}
-	return 0;
-}
-
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
+	dio_start(u);
 	return 0;
 }
 
@@ -150,18 +261,12 @@ h_object_put_data(struct req *rq, const uint8_t *buf, size_t len)
 	int r;
 
 	u->got += len;
+	/* Hash first, while the chunk is in cache from the socket read. */
 	if ((r = seg_opener_write(u->op, buf, len)) != SEG_OK)
 		return fail_seg(rq, r);
-	if (write_all(u->fd, buf, len) != 0) {
+	if (store_chunk(u, buf, len) != 0) {
 		log_err("upload", "err=\"temp write: %s\"", strerror(errno));
 		return http_fail(rq, 503, "internal", "cannot store the object now");
-	}
-	/* Start writeback as the body arrives (asynchronously), so the final
-	 * fsync has little left to wait for: lower commit latency, same work. */
-	if (u->got - u->flushed >= UPLOAD_FLUSH_BYTES) {
-		(void)sync_file_range(u->fd, (off_t)u->flushed, (off_t)(u->got - u->flushed),
-		    SYNC_FILE_RANGE_WRITE);
-		u->flushed = u->got;
 	}
 	/* Keep the last 64 bytes: after finish they are the signature. */
 	if (len >= SEG_TRAILER_BYTES) {
@@ -237,7 +342,9 @@ job_commit(void *arg)
 	int r;
 
 	blob_key_new(u->o.blob_key);
-	if (blob_put(srv->blob, u->o.blob_key, u->fd, u->tmp) != 0) {
+	/* The buffer's rest here, not on the HTTP thread: it may wait for the disk. */
+	if ((u->dio != NULL && u->diolen > 0 && dio_flush(u) != 0) ||
+	    blob_put(srv->blob, u->o.blob_key, u->fd, u->tmp) != 0) {
 		u->outcome = C_BLOB_FAILED;
 	} else {
 		/* Together with the uploads committing right now (one WAL fsync). */
