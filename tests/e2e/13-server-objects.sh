@@ -184,5 +184,21 @@ grep -q '^sealcamd_uploads_stored_total 6$' <<<"$m" && grep -q 'sealcamd_objects
 api DELETE "/v1/cameras/$C1" "$TA"
 for _ in $(seq 50); do [ "$(nblobs)" = 0 ] && break; sleep 0.1; done
 [ "$(nblobs)" = 0 ] && ok "deleting the camera deletes its blobs" || not_ok "camera delete blobs" "$(nblobs)"
+# Sizes around the upload path's 256 KiB O_DIRECT buffer and 4 KiB blocks:
+# a whole number of buffers, of blocks only, less than a block, and neither.
+# Each must come back byte for byte.
+hl=$(( $(stat -c %s "$D/s1") - 2097152 - 32 * 17 - 64 ))
+good=1 seq=100
+for p in $((524288 - hl - 64 - 8 * 17)) $((286720 - hl - 64 - 5 * 17)) 1000 300001; do
+	seq=$((seq + 1))
+	seal "$D/cam2" 1 $seq $T0 4000 $p >"$D/sz"
+	put "$CT2" /v1/camera/objects/segment/$seq "$D/sz"
+	curl -s -o "$D/gotsz" -H "Authorization: Bearer $TA" "$SEALCAMD_URL/v1/cameras/$C2/objects/segment/$seq"
+	echo "# container $(stat -c %s "$D/sz") bytes: $API_STATUS"
+	[ "$API_STATUS" = 201 ] && cmp -s "$D/sz" "$D/gotsz" || good=0
+done
+[ $good = 1 ] && [ "$(stat -c %s "$D/sz")" -gt 262144 ] &&
+	ok "objects of 2 x 256 KiB, 70 x 4 KiB, under 4 KiB and odd sizes download byte for byte" ||
+	not_ok "upload sizes" "$API_STATUS $API_BODY"
 stop_pid "$SEALCAMD_PID" && ok "sealcamd stops cleanly" || not_ok "clean stop"
 lib_done
