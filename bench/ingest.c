@@ -5,11 +5,13 @@
  *
  *	build/bench/ingest [--sealcamd build/sealcamd] [--nginx /usr/sbin/nginx]
  *	    [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]
- *	    [--phase paced|flood|both] [--no-limits] [--segs DIR]
+ *	    [--phase paced|flood|both] [--no-limits] [--segs DIR] [--keep]
  *
  * --segs puts the sealed-segment cache (3.3 GB for 500 cameras; default
  * WORK/segs) elsewhere, e.g. on a tmpfs when the disk is short of space:
  * it is only read by the clients, the servers' data stays in WORK.
+ * Stored objects are deleted as they appear (see the reclaimer) unless
+ * --keep is given.
  * --phase runs only one of the two phases below; --no-limits skips the
  * BLAKE2b and fsync reference measurements (for quick profiling runs only:
  * figures for docs/BENCHMARKS.md need the limits from the same run).
@@ -40,6 +42,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -99,13 +103,16 @@ segs_for(int i)
 	return i < 10 ? 8 : i < 100 ? 4 : 2;
 }
 
-/* The data of a phase stays on disk until the phase ends: refuse to fill a
- * shared disk (keep the phase's bytes twice over free). */
+/* Refuse to fill a shared disk: keep twice what a phase can hold at once
+ * free -- every camera's upload in flight (the reclaimer deletes what is
+ * stored), or with --keep all of the phase's segments. */
+static int keep_objects;
+
 static void
 check_space(int n, int segs)
 {
 	struct statvfs v;
-	double need = 2.0 * n * segs * (SEG_PT + 64 * 1024);
+	double need = 2.0 * n * (keep_objects ? segs : 1) * (SEG_PT + 64 * 1024);
 
 	if (statvfs(work, &v) == 0 && (double)v.f_bavail * (double)v.f_frsize < need) {
 		fprintf(stderr, "ingest: %s has %.1f GB free, a phase of %d cameras x %d segments"
@@ -423,6 +430,106 @@ server_cpu(const struct server *s)
 	return cpu + proc_cpu(s->pid);
 }
 
+/* --- the reclaimer: stored objects are deleted as they appear ------------------
+ *
+ * A 500-camera phase stores 2 GB; the shared disk may not have it. An
+ * inotify watch on the store's directories (sealcamd: the blob fan-out
+ * directories; nginx: its root) sees each object renamed into place and
+ * unlinks it (from this process: the servers' CPU figures do not include
+ * it). sealcamd has fsynced the object by then; nginx has not, so its
+ * dirty pages may be dropped before writeback -- less disk work for the
+ * peer, not less CPU in its workers. --keep turns this off. */
+
+#define RECLAIM_WATCHES 8192
+
+struct reclaim {
+	pthread_t th;
+	int ifd, stop[2];
+	char base[1300];
+	char names[RECLAIM_WATCHES][4];
+	long deleted;
+};
+
+static void *
+reclaim_main(void *arg)
+{
+	struct reclaim *rc = arg;
+	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct pollfd pf[2] = { { rc->ifd, POLLIN, 0 }, { rc->stop[0], POLLIN, 0 } };
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(pf, 2, -1) < 0 || (pf[1].revents & POLLIN))
+			return NULL;
+		if ((n = read(rc->ifd, buf, sizeof(buf))) <= 0)
+			continue;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			char path[1600];
+
+			if (ev->len > 0 && ev->wd >= 0 && ev->wd < RECLAIM_WATCHES) {
+				snprintf(path, sizeof(path), "%s/%s%s%s", rc->base, rc->names[ev->wd],
+				    rc->names[ev->wd][0] ? "/" : "", ev->name);
+				if (unlink(path) == 0)
+					rc->deleted++;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static struct reclaim *
+reclaim_start(const struct server *s)
+{
+	struct reclaim *rc = calloc(1, sizeof(*rc));
+	int wd;
+
+	if (rc == NULL || (rc->ifd = inotify_init1(IN_CLOEXEC)) < 0 || pipe(rc->stop) != 0)
+		die("inotify");
+	if (s->is_nginx) {
+		snprintf(rc->base, sizeof(rc->base), "%s/root", s->dir);
+		if ((wd = inotify_add_watch(rc->ifd, rc->base, IN_MOVED_TO)) < 0 ||
+		    wd >= RECLAIM_WATCHES)
+			die("inotify watch");
+		rc->names[wd][0] = '\0';
+	} else {
+		DIR *d;
+		struct dirent *e;
+		char sub[1400];
+
+		snprintf(rc->base, sizeof(rc->base), "%s/data/blobs", s->dir);
+		if ((d = opendir(rc->base)) == NULL)
+			die(rc->base);
+		while ((e = readdir(d)) != NULL) {
+			if (strlen(e->d_name) != 3)
+				continue;        /* the fan-out directories: "abc" */
+			snprintf(sub, sizeof(sub), "%s/%s", rc->base, e->d_name);
+			if ((wd = inotify_add_watch(rc->ifd, sub, IN_MOVED_TO)) < 0 ||
+			    wd >= RECLAIM_WATCHES)
+				die("inotify watch (fs.inotify.max_user_watches?)");
+			memcpy(rc->names[wd], e->d_name, 4);
+		}
+		closedir(d);
+	}
+	pthread_create(&rc->th, NULL, reclaim_main, rc);
+	return rc;
+}
+
+static void
+reclaim_stop(struct reclaim *rc)
+{
+	if (rc == NULL)
+		return;
+	if (write(rc->stop[1], "x", 1) != 1)
+		die("reclaim stop");
+	pthread_join(rc->th, NULL);
+	close(rc->ifd);
+	close(rc->stop[0]);
+	close(rc->stop[1]);
+	free(rc);
+}
+
 /* --- sealcamd setup over HTTP -------------------------------------------------- */
 
 static size_t
@@ -559,7 +666,7 @@ start_upload(CURLM *m, const struct server *s, struct cam *c, int idx, int k)
 	if ((c->body = fopen(path, "rb")) == NULL || fstat(fileno(c->body), &sb) != 0)
 		die(path);
 	if (s->is_nginx)
-		snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s/%d", s->port, c->id_hex, k + 1);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u/%s-%d", s->port, c->id_hex, k + 1);
 	else
 		snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/camera/objects/segment/%d",
 		    s->port, k + 1);
@@ -773,6 +880,8 @@ main(int argc, char **argv)
 			nginx_bin = argv[++i];
 		else if (strcmp(argv[i], "--no-nginx") == 0)
 			ntargets = 1;
+		else if (strcmp(argv[i], "--keep") == 0)
+			keep_objects = 1;
 		else if (strcmp(argv[i], "--no-limits") == 0)
 			no_limits = 1;
 		else if (strcmp(argv[i], "--phase") == 0 && i + 1 < argc) {
@@ -797,7 +906,7 @@ main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: ingest [--sealcamd BIN] [--nginx BIN | --no-nginx]"
 			    " [--work DIR] [--scales 10,100,500] [--period-ms 4000] [--threads 8]"
-			    " [--phase paced|flood|both] [--no-limits] [--segs DIR]\n");
+			    " [--phase paced|flood|both] [--no-limits] [--segs DIR] [--keep]\n");
 			return 2;
 		}
 	}
@@ -831,13 +940,19 @@ main(int argc, char **argv)
 		for (int t = 0; t < ntargets; t++) {
 			for (int paced = 1; paced >= 0; paced--) {
 				struct result r;
+				struct reclaim *rc;
 				if (!(phases & (1 << paced)))
 					continue;
 				check_space(n, segs);
 				server_start(&targets[t]);
 				if (!targets[t].is_nginx)
 					setup_sealcamd(&targets[t], n);
+				rc = keep_objects ? NULL : reclaim_start(&targets[t]);
 				r = run_phase(&targets[t], n, segs, paced);
+				if (rc != NULL && rc->deleted < r.n - r.errors)
+					fprintf(stderr, "# reclaimer: %ld of %d objects deleted\n",
+					    rc->deleted, r.n - r.errors);
+				reclaim_stop(rc);
 				print_result(targets[t].name, n, paced ? "paced" : "flood", &r);
 				server_stop(&targets[t]);
 				rmrf(targets[t].dir);
