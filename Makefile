@@ -19,7 +19,7 @@ BUILD    ?= build-san
 endif
 
 PKGS     := libsodium libavformat libavcodec libavutil libswscale libavdevice \
-            libmicrohttpd jansson libcurl sqlite3 libpq
+            libmicrohttpd jansson libcurl sqlite3 libpq libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev"
 LIB_PKGS="libsodium-dev libavformat-dev libavcodec-dev libavutil-dev libavdevice-dev
   libswscale-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
-  libsqlite3-dev libpq-dev"
+  libsqlite3-dev libpq-dev libssl-dev"
 TOOL_PKGS="ffmpeg python3 curl ca-certificates procps psmisc"
 # The agent's RTSP test: a camera-like RTSP server (GStreamer, Debian python3).
 RTSP_PKGS="gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good
