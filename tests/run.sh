@@ -73,6 +73,12 @@ if [ "$FUZZ_SECONDS" != 0 ]; then
 			-rss_limit_mb=2048 -print_final_stats=1 "$corpus" $seeds
 	done
 fi
+# Then the CPU-bound exhaustive proof tests (minutes each), so they overlap
+# with the end-to-end tests, which mostly wait on real-time video.
+for t in "$BUILD"/tests/tlog_exh_*; do
+	[ -x "$t" ] && [ -f "$t" ] || continue
+	add "unit/$(basename "$t")" "$t"
+done
 for t in tests/browser/*.test.mjs; do
 	[ -f "$t" ] || continue
 	add "browser/$(basename "$t" .test.mjs)" node "$t"
@@ -83,6 +89,7 @@ for t in tests/e2e/[0-9]*.sh; do  # lib.sh and helpers are not tests
 done
 for t in "$BUILD"/tests/*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
+	case $t in */tlog_exh_*) continue ;; esac
 	add "unit/$(basename "$t")" "$t"
 done
 add check-src scripts/check-src.sh
