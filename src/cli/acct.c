@@ -225,3 +225,40 @@ out:
 	json_decref(resp);
 	return rc;
 }
+
+int
+acct_login(struct cli *cli, struct httpc *h, const char *email,
+    char pw[ACCT_PASSWORD_MAX + 2], json_t **resp)
+{
+	json_t *body, *p;
+	int st;
+
+	*resp = NULL;
+	body = json_pack("{s:s, s:s}", "email", email, "password", pw);
+	sodium_memzero(pw, ACCT_PASSWORD_MAX + 2);
+	if (body == NULL) {
+		cli_err(cli, "logging in: out of memory");
+		return -1;
+	}
+	st = httpc_json(h, "POST", "/v1/login", body, resp);
+	/* jansson copied the password: wipe that copy before freeing it. */
+	p = json_object_get(body, "password");
+	if (p != NULL && json_string_length(p) > 0)
+		sodium_memzero((char *)json_string_value(p), json_string_length(p));
+	json_decref(body);
+	if (st != 200) {
+		if (strcmp(httpc_error_code(*resp), "bad_credentials") == 0)
+			cli_err(cli, "wrong e-mail address or password");
+		else
+			cli_api_fail(cli, "logging in", st, *resp);
+		return -1;
+	}
+	if (json_string_value(json_object_get(*resp, "token")) == NULL ||
+	    json_string_value(json_object_get(*resp, "account_id")) == NULL ||
+	    httpc_set_token(h, json_string_value(json_object_get(*resp, "token"))) != 0) {
+		cli_err(cli, "logging in: the server's answer lacks a session token "
+		    "or account id");
+		return -1;
+	}
+	return 0;
+}

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "vault.h"
 
 struct cli;
@@ -54,6 +56,16 @@ int acct_email_normalize(const char *in, char out[ACCT_EMAIL_MAX]);
  */
 int acct_read_password(struct cli *cli, int from_stdin, int confirm,
     char buf[ACCT_PASSWORD_MAX + 2]);
+
+/*
+ * POST /v1/login with e-mail and password (pw is wiped here, whatever
+ * happens) and set the session token on h. *resp is the server's answer
+ * (the caller frees it; "token", "account_id", "role"). 0, or -1 with the
+ * error printed: wrong credentials, refusal, or an answer without a token
+ * or account id.
+ */
+int acct_login(struct cli *cli, struct httpc *h, const char *email,
+    char pw[ACCT_PASSWORD_MAX + 2], json_t **resp);
 
 /*
  * Make and publish a vault for the account logged in on h (token set):

@@ -106,7 +106,7 @@ cmd_login(struct cli *cli, int argc, char **argv)
 	uint8_t blob[VAULT_BACKUP_BYTES + 1];
 	struct acct here;
 	struct vault v;
-	json_t *body = NULL, *resp = NULL, *vresp = NULL;
+	json_t *resp = NULL, *vresp = NULL;
 	struct httpc *h = NULL;
 	int ch, st, r, pw_stdin = 0, code_stdin = 0, have_keys = 0, logged_in = 0;
 	int rc = CLI_EXIT_FAIL;
@@ -184,26 +184,10 @@ cmd_login(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (tlogc_pin(cli, h, log_key, stdout) != 0)
 		goto out;
-	body = json_pack("{s:s, s:s}", "email", email, "password", pw);
-	sodium_memzero(pw, sizeof(pw));
-	if (body == NULL)
+	if (acct_login(cli, h, email, pw, &resp) != 0)
 		goto out;
-	st = httpc_json(h, "POST", "/v1/login", body, &resp);
-	json_object_del(body, "password");
-	if (st != 200) {
-		if (strcmp(httpc_error_code(resp), "bad_credentials") == 0)
-			cli_err(cli, "wrong e-mail address or password");
-		else
-			cli_api_fail(cli, "logging in", st, resp);
-		goto out;
-	}
 	tok = json_string_value(json_object_get(resp, "token"));
 	id = json_string_value(json_object_get(resp, "account_id"));
-	if (tok == NULL || id == NULL || httpc_set_token(h, tok) != 0) {
-		cli_err(cli, "logging in: the server's answer lacks a session token "
-		    "or account id");
-		goto out;
-	}
 	logged_in = 1;
 
 	st = httpc_json(h, "GET", "/v1/me/vault", NULL, &vresp);
@@ -280,7 +264,6 @@ out:
 	sodium_memzero(blob, sizeof(blob));
 	vault_wipe(&v);
 	acct_free(&here);
-	json_decref(body);
 	json_decref(resp);
 	json_decref(vresp);
 	return rc;

@@ -138,7 +138,7 @@ staff_login(struct cli *cli, int argc, char **argv)
 	};
 	char email[ACCT_EMAIL_MAX], pw[ACCT_PASSWORD_MAX + 2], hex[33];
 	const char *email_arg = NULL, *log_key = NULL, *tok, *id, *pid, *role, *state;
-	json_t *body = NULL, *resp = NULL, *me = NULL, *pr;
+	json_t *resp = NULL, *me = NULL, *pr;
 	struct httpc *h;
 	struct vault v;
 	uint8_t mine[16];
@@ -166,26 +166,11 @@ staff_login(struct cli *cli, int argc, char **argv)
 		goto out;
 	if ((h = cli_http(cli, 0)) == NULL || tlogc_pin(cli, h, log_key, stdout) != 0)
 		goto out;
-	body = json_pack("{s:s, s:s}", "email", email, "password", pw);
-	sodium_memzero(pw, sizeof(pw));
-	if (body == NULL)
+	if (acct_login(cli, h, email, pw, &resp) != 0)
 		goto out;
-	st = httpc_json(h, "POST", "/v1/login", body, &resp);
-	json_object_del(body, "password");
-	if (st != 200) {
-		if (strcmp(httpc_error_code(resp), "bad_credentials") == 0)
-			cli_err(cli, "wrong e-mail address or password");
-		else
-			cli_api_fail(cli, "logging in", st, resp);
-		goto out;
-	}
 	tok = json_string_value(json_object_get(resp, "token"));
 	id = json_string_value(json_object_get(resp, "account_id"));
 	role = json_string_value(json_object_get(resp, "role"));
-	if (tok == NULL || id == NULL || httpc_set_token(h, tok) != 0) {
-		cli_err(cli, "logging in: the server's answer lacks a session token");
-		goto out;
-	}
 	if (role == NULL || strcmp(role, "staff") != 0) {
 		cli_err(cli, "%s is not a staff account (use 'sealcam login' for owners)", email);
 		goto out;
@@ -213,7 +198,6 @@ out:
 	sodium_memzero(pw, sizeof(pw));
 	if (have_key)
 		vault_wipe(&v);
-	json_decref(body);
 	json_decref(resp);
 	json_decref(me);
 	return rc;
