@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "codec.h"
 #include "httpc.h"
 
 json_t *
@@ -100,4 +101,20 @@ cams_find(struct cli *cli, json_t *cams, const char *what)
 	names(cams, list, sizeof(list));
 	cli_err(cli, "no camera named '%s' (your cameras: %s)", what, list);
 	return NULL;
+}
+
+const char *
+cams_name_by_id(const json_t *cams, const uint8_t id[16], char buf[9])
+{
+	const json_t *c;
+	char hex[33];
+	size_t i;
+
+	codec_hex_encode(id, 16, hex, sizeof(hex));
+	json_array_foreach(cams, i, c)
+		if (strcmp(cams_str(c, "camera_id"), hex) == 0)
+			return cams_str(c, "name");
+	memcpy(buf, hex, 8);
+	buf[8] = '\0';
+	return buf;
 }

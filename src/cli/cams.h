@@ -5,6 +5,8 @@
 #ifndef SEALCAM_CLI_CAMS_H
 #define SEALCAM_CLI_CAMS_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct cli;
@@ -24,5 +26,10 @@ json_t *cams_find(struct cli *cli, json_t *cams, const char *what);
 /* Shorthands for the fields (never NULL: "" / 0 when absent). */
 const char *cams_str(const json_t *cam, const char *key);
 long long cams_int(const json_t *cam, const char *key);
+
+/* The name of the camera with this 16-byte id in the list, else the
+ * first 8 hex digits of the id (written into buf). */
+const char *cams_name_by_id(const json_t *cams, const uint8_t id[16],
+    char buf[9]);
 
 #endif

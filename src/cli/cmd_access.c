@@ -67,22 +67,6 @@ view_free(struct view *v)
 	v->dir = NULL;
 }
 
-static const char *
-cam_name(const json_t *cams, const uint8_t id[16], char *buf)
-{
-	const json_t *c;
-	char hex[33];
-	size_t i;
-
-	codec_hex_encode(id, 16, hex, sizeof(hex));
-	json_array_foreach(cams, i, c)
-		if (strcmp(cams_str(c, "camera_id"), hex) == 0)
-			return cams_str(c, "name");
-	memcpy(buf, hex, 8);
-	buf[8] = '\0';
-	return buf;
-}
-
 /* One access, checked and printed; 0 verified, 1 a problem. */
 static int
 show(struct cli *cli, struct view *v, const json_t *a, unsigned char *used, const char *tag,
@@ -137,7 +121,7 @@ show(struct cli *cli, struct view *v, const json_t *a, unsigned char *used, cons
 	if (!quiet)
 		printf("%s%s  %s  %s  %u %s%s, %s  grant %s  verified (log entry %" PRIu64 ")\n",
 	    tag, timespec_format_time((int64_t)rec.time_ms, t1), who,
-	    cam_name(v->cams, rec.camera_id, s8), rec.n, rec.obj[0].kind == SEG_KIND_DERIVATIVE ?
+	    cams_name_by_id(v->cams, rec.camera_id, s8), rec.n, rec.obj[0].kind == SEG_KIND_DERIVATIVE ?
 	    "anonymized clip" : "segment", rec.n == 1 || rec.obj[0].kind == SEG_KIND_DERIVATIVE ?
 	    "" : "s", grantc_range(&gc.g, r1, sizeof(r1)), grantc_short(rec.grant_id, s9),
 	    hit->index);

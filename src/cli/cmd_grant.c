@@ -259,22 +259,6 @@ static const char list_usage[] =
 "many accesses were made under each ('sealcam access' lists them, verified).\n"
 "Each grant is checked to be signed by this device's key.\n";
 
-static const char *
-cam_name(const json_t *cams, const uint8_t id[16], char *buf)
-{
-	const json_t *c;
-	char hex[33];
-	size_t i;
-
-	codec_hex_encode(id, 16, hex, sizeof(hex));
-	json_array_foreach(cams, i, c)
-		if (strcmp(cams_str(c, "camera_id"), hex) == 0)
-			return cams_str(c, "name");
-	memcpy(buf, hex, 9);
-	buf[8] = '\0';
-	return buf;
-}
-
 static int
 grant_list(struct cli *cli, int argc, char **argv)
 {
@@ -315,7 +299,7 @@ grant_list(struct cli *cli, int argc, char **argv)
 			    "TO", "CAMERA", "RANGE", "MODE", "EXPIRES", "STATE", "ACCESSES");
 		printf("%-32s  %-28s  %-14s  %-30s  %-10s  %-19s  %-8s  %" PRIu64 "\n", hex,
 		    rcpt_who(dir, ndir, gc.g.grantee_id, who, sizeof(who)),
-		    cam_name(cams, gc.g.camera_id, s8), grantc_range(&gc.g, r1, sizeof(r1)),
+		    cams_name_by_id(cams, gc.g.camera_id, s8), grantc_range(&gc.g, r1, sizeof(r1)),
 		    grant_mode_name(gc.g.mode), timespec_format_time((int64_t)gc.g.expires_ms, t1),
 		    gc.revoked ? "revoked" : (int64_t)gc.g.expires_ms <= timespec_now_ms() ?
 		    "expired" : "active", gc.accesses);
