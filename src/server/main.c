@@ -19,6 +19,7 @@
 #include "blob.h"
 #include "config.h"
 #include "static.h"
+#include "evnotes.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -328,9 +329,14 @@ main(int argc, char **argv)
 	}
 	srv.logjobs = workq_new(cfg.tlog_threads);
 	srv.watch = accesswatch_new();
+	/* Event notifications: a ring for watchers, and a budget per camera
+	 * (a burst of 30, 120 a minute: far above any real scene). */
+	srv.notes = evnotes_new(http_now_ms());
+	srv.notify_rl = ratelimit_new(30, 120, 1u << 12);
 	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
 	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL ||
-	    srv.relay == NULL || srv.logjobs == NULL || srv.watch == NULL)
+	    srv.relay == NULL || srv.logjobs == NULL || srv.watch == NULL ||
+	    srv.notes == NULL || srv.notify_rl == NULL)
 		goto out;
 	{
 		struct tlogsrv_opts lo = { .data_dir = cfg.data_dir, .log_dir = cfg.tlog_dir,
@@ -375,6 +381,8 @@ out:
 	accesswatch_free(srv.watch);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
+	ratelimit_free(srv.notify_rl);
+	evnotes_free(srv.notes);
 	ratelimit_free(srv.login_addr);
 	ratelimit_free(srv.login_email);
 	blob_close(srv.blob);

@@ -62,6 +62,10 @@ static const struct route routes[] = {
 	{ "GET",    "/v1/grants/{grant}/objects/{kind}/{seq}", ACCESS_GRANTEE, BODY_NONE,   h_grant_object },
 	{ "GET",    "/v1/me/accesses",                         ACCESS_USER,    BODY_NONE,   h_me_accesses },
 	{ "GET",    "/v1/me/events",                           ACCESS_USER,    BODY_NONE,   h_me_events },
+	/* Event notifications (routes_camevents.c). */
+	{ "POST",   "/v1/camera/events",                       ACCESS_CAMERA,  BODY_JSON,   h_camera_event_notify },
+	{ "GET",    "/v1/events",                              ACCESS_USER,    BODY_NONE,   h_events_watch },
+	{ "GET",    "/v1/cameras/{cam}/events",                ACCESS_VIEWER,  BODY_NONE,   h_camera_events_watch },
 	/* The browser viewer (static.c): files from a fixed in-memory table. */
 	{ "GET",    "/",                                       ACCESS_PUBLIC,  BODY_NONE,   h_static },
 	{ "GET",    "/{asset}",                                ACCESS_PUBLIC,  BODY_NONE,   h_static },

@@ -118,5 +118,12 @@ route_begin_fn h_grant_create_begin;
  * (query size, after_seq, limit); NULL after answering an error. */
 json_t *routes_log_chain(struct req *rq, const uint8_t log_id[16]);
 route_data_fn h_grant_create_data;
+route_fn h_camera_event_notify, h_events_watch, h_camera_events_watch;
+
+/* routes_camevents.c: remember an event note and wake the watchers (type:
+ * evnotes.h; used by the object upload for stored event records). */
+struct server;
+void routes_camevents_note(struct server *srv, const uint8_t cam[16], int type,
+    uint64_t seq, int64_t start_ms);
 
 #endif

@@ -34,6 +34,7 @@
 
 #include "auth.h"
 #include "blob.h"
+#include "evnotes.h"
 #include "http.h"
 #include "jsonv.h"
 #include "log.h"
@@ -359,6 +360,10 @@ job_commit(void *arg)
 			(void)blob_delete(srv->blob, u->o.blob_key);   /* never referenced */
 	}
 	u->tmp[0] = '\0';                            /* renamed or removed */
+	/* A stored event record: its watchers fetch it now. */
+	if (u->outcome == C_STORED && u->o.kind == STORE_KIND_EVENT)
+		routes_camevents_note(srv, u->o.camera_id, EVNOTE_RECORD, u->o.seq,
+		    u->o.start_ms);
 	u->committed = 1;
 	http_resume(u->rq);
 }

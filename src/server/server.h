@@ -22,6 +22,7 @@ struct tlogsrv;
 struct webroot;
 struct accesswatch;
 struct staffsrv;
+struct evnotes;
 
 struct server {
 	const struct config *cfg;
@@ -40,6 +41,8 @@ struct server {
 	struct webroot *web;             /* the browser viewer's files (static.c) */
 	struct accesswatch *watch;       /* owners' streams of staff accesses */
 	struct staffsrv *staff;          /* logs staff directory changes */
+	struct evnotes *notes;           /* recent event notifications (watchers) */
+	struct ratelimit *notify_rl;     /* event notifications per camera */
 	atomic_int stopping;             /* SIGTERM seen: long-polls answer now */
 };
 

@@ -158,6 +158,11 @@ for _ in range(100):
         break
     time.sleep(0.05)
 CB = register(B, "Bob door")
+# An event of alice's camera, so the watch routes have something of hers
+# that nobody else may see.
+st, d = call("POST", "/v1/camera/events", CA["token"], {"seq": 1, "kind": "ring", "start_ms": 1795000001000})
+if st != 201:
+    not_ok("alice's camera announces an event", "%d %s" % (st, d[:200]))
 seg2 = tool("seal", CA["dir"], "1", "2", "1795000004000", "4000", "1", "0", "70000", "random", A["box"])
 
 # An expired session of alice: a second sealcamd on the same data with 1 s sessions.
@@ -244,11 +249,14 @@ def sample(route, who):
         "PUT /v1/camera/objects/{kind}/{seq}": seg2,
         "POST /v1/grants/{grant}/revoke": {"revocation": subprocess.run(
             [GRANTTOOL, "revoke", A["dir"], GR], check=True, capture_output=True).stdout.decode().strip()},
+        "POST /v1/camera/events": {"seq": 2, "kind": "motion", "start_ms": 1795000002000},
     }
     query = {"GET /v1/users/lookup": "?email=" + B["email"],
              "GET /v1/camera/keyring": "?after_epoch=0&wait=0",
              "GET /v1/grants/{grant}/objects/{kind}/{seq}": "?access=" + ACC,
-             "GET /v1/me/events": "?wait=0"}.get(key, "")
+             "GET /v1/me/events": "?wait=0",
+             "GET /v1/events": "?after=0&wait=0",
+             "GET /v1/cameras/{cam}/events": "?after=0&wait=0"}.get(key, "")
     body = bodies.get(key)
     if key == "PUT /v1/cameras/{cam}/keyring":
         sample.epoch += 1
@@ -341,6 +349,21 @@ for r in routes:
                 expect(r, who, tokens[who], [], ok_2xx_private=True)
         else:
             expect(r, who, tokens[who], allowed)
+
+# The event watch shows alice her camera's notes, and nobody else's to anyone.
+st, d = call("GET", "/v1/events?after=0&wait=0", A["token"])
+evs = (j(d) or {}).get("events", [])
+if st == 200 and any(e["camera_id"] == CA["id"] and e["type"] == "ring" and e["seq"] == 1 for e in evs) \
+        and all(e["camera_id"] == CA["id"] for e in evs):
+    ok("alice's event watch lists her camera's ring, and only her cameras' notes")
+else:
+    not_ok("alice's event watch lists her camera's events", d[:300])
+st, d = call("GET", "/v1/events?after=0&wait=0", B["token"])
+evs = (j(d) or {}).get("events", [])
+if st == 200 and evs and all(e["camera_id"] == CB["id"] for e in evs):
+    ok("bob's event watch lists only bob's camera")
+else:
+    not_ok("bob's event watch lists only bob's camera", d[:300])
 
 # Positive controls: alice (or her camera) succeeds on every route, destructive ones last.
 def owner_token(r):
