@@ -202,6 +202,19 @@ decode_clip(const char *path, int with_motion, const struct motion_config *cfg,
 	    avcodec_parameters_to_context(dec, st->codecpar) < 0)
 		goto out;
 	dec->thread_count = 1;
+	/* MOTION_DECODE=fast: what the agent's detection does by default
+	 * (src/agent/detect.c): no deblocking filter, the decoder's fast
+	 * flag; "nonref" also skips non-reference frames. */
+	{
+		const char *m = getenv("MOTION_DECODE");
+
+		if (m != NULL && strncmp(m, "fast", 4) == 0) {
+			dec->skip_loop_filter = AVDISCARD_ALL;
+			dec->flags2 |= AV_CODEC_FLAG2_FAST;
+		}
+		if (m != NULL && strstr(m, "nonref") != NULL)
+			dec->skip_frame = AVDISCARD_NONREF;
+	}
 	if (avcodec_open2(dec, codec, NULL) < 0)
 		goto out;
 
@@ -340,6 +353,9 @@ static const struct scene {
 	    "a person at 12 s" },
 	{ "park", 640, 360, 25, 30 * 25, 1,
 	    "a car drives in at 3 s and parks" },
+	{ "pause", 640, 360, 25, 30 * 25, 1,
+	    "still 10 s, a person crosses from 10 to 17 s, still 13 s "
+	    "(the agent's end-to-end ground truth)" },
 	{ "vtest", 384, 288, 10, 1325, 3,
 	    "vtest.avi: 30 s walking, frozen 25 s, 20 s walking, empty hall "
 	    "20 s, 29.5 s walking, frozen 8 s" },
@@ -490,6 +506,8 @@ cmd_gen(const char *name)
 	int fps = sc->fps;
 	if (strcmp(name, "walk") == 0) {
 		synth_add_walker(&s, 11, 0.25, fps, 3 * fps, 10 * fps, 0);
+	} else if (strcmp(name, "pause") == 0) {
+		synth_add_walker(&s, 11, 0.25, fps, 10 * fps, 17 * fps, 0);
 	} else if (strcmp(name, "walk2") == 0) {
 		synth_add_walker(&s, 12, 0.3, fps, 3 * fps, 8 * fps, 0);
 		synth_add_walker(&s, 13, 0.3, fps, 15 * fps, 22 * fps, 30);

@@ -10,12 +10,12 @@
 #include <libavformat/avformat.h>
 #include <sodium.h>
 
-#include "backoff.h"
 #include "camera_int.h"
+#include "detect.h"
+#include "events.h"
 #include "livecam.h"
 #include "log.h"
 #include "segmenter.h"
-#include "source.h"
 #include "spool.h"
 #include "uploader.h"
 
@@ -26,136 +26,6 @@ camera_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleep up to ms, returning early when the agent stops. */
-static void
-pause_ms(struct camera *c, uint32_t ms)
-{
-	int64_t end = camera_now_ms() + ms;
-
-	while (!atomic_load(c->stop) && camera_now_ms() < end)
-		usleep(50000);
-}
-
-/* Seal a finished segment (and free it). */
-static void
-seal(struct camera *c, struct segment *sg)
-{
-	/* A failure is logged there; the recording goes on. */
-	(void)sealer_seal_segment(c, sg, 0);
-	segment_clear(sg);
-}
-
-/*
- * One recording run: packets from src through a new segmenter until the
- * source ends, breaks or the agent stops; the segment in progress is then
- * finished and sealed. Returns the source_read result that ended the run.
- */
-static int
-record_run(struct camera *c, struct source *src)
-{
-	struct segmenter_opts so = {
-		.target_ms = c->conf.segment_s * 1000,
-		.max_ms = c->conf.max_segment_s * 1000,
-		.max_bytes = SEGMENTER_MAX_BYTES_DEFAULT,
-	};
-	const AVCodecParameters *vpar, *apar;
-	AVRational vtb, atb = { 1, 1 };
-	struct segmenter *sgm;
-	struct segment sg;
-	AVPacket *pkt;
-	int64_t wall;
-	int r, stream, got;
-
-	vpar = source_video(src, &vtb);
-	apar = source_audio(src, &atb);
-	if ((sgm = segmenter_new(vpar, vtb, apar, atb, &so)) == NULL)
-		return SOURCE_ERR;
-	livecam_run(c->live, vpar, vtb);
-	if ((pkt = av_packet_alloc()) == NULL) {
-		segmenter_free(sgm);
-		return SOURCE_ERR;
-	}
-	for (;;) {
-		r = source_read(src, pkt, &stream, &wall);
-		if (r != SOURCE_OK)
-			break;
-		got = segmenter_push(sgm, stream, pkt, wall, &sg);
-		/* Live view, if anyone watches: the same packets, muxed again. */
-		if (stream == 0)
-			livecam_feed(c->live, pkt, wall);
-		av_packet_unref(pkt);
-		if (got < 0) {
-			r = SOURCE_ERR;
-			break;
-		}
-		if (got == 1)
-			seal(c, &sg);
-	}
-	/* Stop, end of file or a broken source: keep what was recorded. */
-	if (segmenter_finish(sgm, &sg) == 1)
-		seal(c, &sg);
-	livecam_run(c->live, NULL, vtb);
-	av_packet_free(&pkt);
-	segmenter_free(sgm);
-	return r;
-}
-
-static void *
-recorder_main(void *cookie)
-{
-	struct camera *c = cookie;
-	struct source_opts so = { .loop = c->conf.loop, .speed = c->conf.speed,
-	    .stop = c->stop };
-	enum source_type type = source_type_of(c->conf.source);
-	struct backoff bo;
-	struct source *src;
-	struct timespec dl;
-	int r;
-
-	/* No keyring, nobody to seal to: wait, record nothing meanwhile. */
-	pthread_mutex_lock(&c->mu);
-	if (c->rcpt.epoch == 0)
-		log_info("camera", "camera=%s msg=\"waiting for the owner's "
-		    "keyring before recording\"", c->conf.id_hex);
-	while (c->rcpt.epoch == 0 && !atomic_load(c->stop)) {
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += 1;
-		pthread_cond_timedwait(&c->cv, &c->mu, &dl);
-	}
-	pthread_mutex_unlock(&c->mu);
-
-	backoff_init(&bo, 1000, BACKOFF_CAP_MS);
-	while (!atomic_load(c->stop)) {
-		log_info("camera", "camera=%s msg=\"opening source\"",
-		    c->conf.id_hex);
-		if ((src = source_open(c->conf.source, &so)) == NULL) {
-			if (type == SOURCE_FILE)
-				break;	/* a missing file does not come back */
-			pause_ms(c, backoff_next(&bo));
-			continue;
-		}
-		r = record_run(c, src);
-		source_free(src);
-		if (r == SOURCE_EOF) {
-			log_info("camera", "camera=%s msg=\"source ended; recording "
-			    "stopped, uploads go on\" segments=%llu", c->conf.id_hex,
-			    (unsigned long long)c->sealed);
-			break;
-		}
-		if (r == SOURCE_STOPPED || atomic_load(c->stop))
-			break;
-		if (type == SOURCE_FILE)
-			break;
-		/* RTSP dropped or the device went away: reconnect. */
-		log_warn("camera", "camera=%s msg=\"source broke; reconnecting\"",
-		    c->conf.id_hex);
-		if (c->sealed > 0)
-			backoff_reset(&bo);
-		pause_ms(c, backoff_next(&bo));
-	}
-	return NULL;
 }
 
 /* Read the camera key and token; check the key matches the camera id. */
@@ -205,6 +75,7 @@ camera_start(const struct camera_conf *conf, atomic_int *stop)
 	c->lock_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	pthread_mutex_init(&c->clock.mu, NULL);
 	if ((c->lock_fd = config_lock(conf->dir)) < 0) {
 		log_err("camera", "camera=%s msg=\"recorded by another agent "
 		    "process (lock held)\"", conf->id_hex);
@@ -221,6 +92,11 @@ camera_start(const struct camera_conf *conf, atomic_int *stop)
 	if ((c->kp = keyring_poll_start(c)) == NULL)
 		goto fail;
 	if ((c->live = livecam_start(c, c->token)) == NULL)
+		goto fail;
+	/* Events before detection (which feeds them), both before the
+	 * recorder (which asks them what to keep). */
+	if ((c->ev = events_new(c, c->token)) == NULL ||
+	    (c->det = detect_start(c, c->ev)) == NULL)
 		goto fail;
 	/* The pollers have their own copies of the token now. */
 	sodium_memzero(c->token, sizeof(c->token));
@@ -252,6 +128,14 @@ camera_stop(struct camera *c, int64_t deadline_ms)
 		pthread_join(c->recorder, NULL);
 	/* After the recorder: its last packets (and END) are in the session. */
 	livecam_stop(c->live);
+	/* Detection closes an open event; then the remaining records are
+	 * sealed (and notified until the deadline) before the uploads drain. */
+	detect_stop(c->det);
+	if (c->ev != NULL)
+		events_close(c->ev);
+	events_free(c->ev, deadline_ms);
+	for (size_t i = 0; i < c->nheld; i++)
+		segment_clear(&c->held[i]);
 	keyring_poll_stop(c->kp);
 	left = deadline_ms - camera_now_ms();
 	uploader_stop(c->up, left > 0 ? (int)left : 0);
@@ -261,6 +145,31 @@ camera_stop(struct camera *c, int64_t deadline_ms)
 	sodium_memzero(c->sk, sizeof(c->sk));
 	sodium_memzero(c->token, sizeof(c->token));
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->clock.mu);
 	pthread_cond_destroy(&c->cv);
 	free(c);
+}
+
+int
+camera_press(struct camera *c, uint64_t *id)
+{
+	return events_ring(c->ev, CAMERA_PRESS_WAIT_MS, id);
+}
+
+void
+camera_reload(struct camera *c)
+{
+	detect_reload(c->det);
+}
+
+const char *
+camera_id_hex(const struct camera *c)
+{
+	return c->conf.id_hex;
+}
+
+const char *
+camera_name(const struct camera *c)
+{
+	return c->conf.name;
 }

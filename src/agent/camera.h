@@ -2,10 +2,13 @@
  * camera — one camera's recording pipeline inside the agent.
  *
  *	keyring poller ──(recipients, epoch)──┐
- *	source → segmenter → sealer → spool → uploader → sealcamd
+ *	source → segmenter → hold → sealer → spool → uploader → sealcamd
+ *	  └(substream or packets)→ detect → events ┘ (evwork: records, notify)
  *
- * Three threads per camera: the recorder (source, segmenter, sealer), the
- * keyring poller (keyring_poll.c) and the uploader (uploader.c). Each camera
+ * Threads per camera: the recorder (recorder.c: source, segmenter, hold,
+ * sealer), detection (detect.c), the event worker (evwork.c), the keyring
+ * poller (keyring_poll.c), the uploader (uploader.c) and live view
+ * (livecam.c). Each camera
  * has its own key, token, sequence numbers and spool, so several cameras run
  * side by side in one agent process.
  *
@@ -36,6 +39,19 @@ struct camera *camera_start(const struct camera_conf *conf,
  * (monotonic ms, see camera_now_ms) and free everything. NULL is a no-op.
  */
 void camera_stop(struct camera *c, int64_t deadline_ms);
+
+/* A doorbell press on this camera: a ring event (events.h). Waits up to
+ * CAMERA_PRESS_WAIT_MS for the notification; *id = the event id (0 if not
+ * known in time). 0, or -1 when the camera cannot record yet. */
+#define CAMERA_PRESS_WAIT_MS 3000
+int camera_press(struct camera *c, uint64_t *id);
+
+/* Re-read the camera's detection settings (detect.json). */
+void camera_reload(struct camera *c);
+
+/* The camera's id (hex) and name. */
+const char *camera_id_hex(const struct camera *c);
+const char *camera_name(const struct camera *c);
 
 /* Monotonic clock in ms (for deadlines). */
 int64_t camera_now_ms(void);

@@ -48,6 +48,10 @@ struct camera_conf {
 	uint32_t segment_s;		/* target segment length */
 	uint32_t max_segment_s;		/* forced cut */
 	uint64_t spool_budget;		/* bytes */
+	/* This run's overrides of detect.json (command line, not saved). */
+	int record_override;		/* enum detconf_record, 0 = none */
+	int detect_source_set;		/* detect_source below applies */
+	char detect_source[SOURCE_SPEC_MAX];
 	uint32_t live_frag_ms;		/* live fragments: 0 = every frame, <= 500 */
 };
 

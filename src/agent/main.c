@@ -4,6 +4,8 @@
  *
  *	sealcam-agent pair '<pairing string>' --source <src> [--name N]
  *	sealcam-agent run
+ *	sealcam-agent config --camera CAM [settings]     (agentcmd.c)
+ *	sealcam-agent press [--camera CAM]               (agentcmd.c)
  *
  * Reads top to bottom: options, state, start one pipeline per camera
  * (camera.c), wait for SIGINT/SIGTERM, stop: every recorder seals the
@@ -21,8 +23,11 @@
 #include <libavutil/log.h>
 #include <sodium.h>
 
+#include "agentcmd.h"
 #include "camera.h"
 #include "config.h"
+#include "control.h"
+#include "detconf.h"
 #include "log.h"
 #include "pair.h"
 
@@ -42,6 +47,9 @@ struct opts {
 	unsigned long long budget;
 	long drain_s;
 	long live_frag_ms;	/* -1 = keep */
+	int record;		/* 0 = keep detect.json's */
+	const char *detect_source;	/* NULL = keep */
+	const char *press_input;	/* [CAMERA=]FILE|- */
 };
 
 struct cmd {
@@ -56,6 +64,8 @@ static int cmd_run(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "pair", cmd_pair, "register a camera with a pairing string, then record it" },
 	{ "run", cmd_run, "record every paired camera (after a restart)" },
+	{ "config", agent_cmd_config, "a camera's detection settings: masks, zones, sensitivity, recording mode" },
+	{ "press", agent_cmd_press, "a doorbell press on a running agent's camera" },
 };
 
 static const char common_help[] =
@@ -73,7 +83,15 @@ static const char common_help[] =
     "  --drain-seconds N        on SIGTERM, keep uploading up to N s (10)\n"
     "  --live-fragment-ms N     live view fragment length, 0..500 ms; 0 = one\n"
     "                           frame per fragment (lowest latency; default 500)\n"
-    "  --log-level L            debug, info (default), warn, error\n";
+    "  --record MODE            continuous | events | both (with pair: saved;\n"
+    "                           with run: this run only; default both)\n"
+    "  --detect-source URL      substream to detect motion on ('main': decode\n"
+    "                           the main stream at reduced cost, the default)\n"
+    "  --press-input [CAM=]FILE doorbell: every line read from FILE (a FIFO\n"
+    "                           fed by a GPIO watcher) or '-' (stdin) is a press\n"
+    "  --log-level L            debug, info (default), warn, error\n"
+    "\n"
+    "Detection settings: 'sealcam-agent config --help'.\n";
 
 static void
 usage(FILE *f)
@@ -131,7 +149,8 @@ static int
 parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 {
 	enum { O_STATE = 256, O_SOURCE, O_NAME, O_LOOP, O_SPEED, O_SEG, O_MAXSEG,
-	    O_BUDGET, O_DRAIN, O_LEVEL, O_LIVEFRAG, O_HELP };
+	    O_BUDGET, O_DRAIN, O_LEVEL, O_LIVEFRAG, O_RECORD, O_DSRC, O_PRESS,
+	    O_HELP };
 	static const struct option lo[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "source", required_argument, NULL, O_SOURCE },
@@ -143,6 +162,9 @@ parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 		{ "spool-budget", required_argument, NULL, O_BUDGET },
 		{ "drain-seconds", required_argument, NULL, O_DRAIN },
 		{ "live-fragment-ms", required_argument, NULL, O_LIVEFRAG },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "detect-source", required_argument, NULL, O_DSRC },
+		{ "press-input", required_argument, NULL, O_PRESS },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -185,6 +207,18 @@ parse_opts(int argc, char **argv, int pair, struct opts *o, const char *use)
 		case O_DRAIN:
 			if (parse_long(optarg, 0, 3600, &o->drain_s) != 0)
 				goto bad;
+			break;
+		case O_RECORD:
+			if ((o->record = detconf_record_parse(optarg)) < 0)
+				goto bad;
+			break;
+		case O_DSRC:
+			if (strlen(optarg) >= SOURCE_SPEC_MAX)
+				goto bad;
+			o->detect_source = optarg;
+			break;
+		case O_PRESS:
+			o->press_input = optarg;
 			break;
 		case O_LIVEFRAG:
 			if (parse_long(optarg, 0, 500, &o->live_frag_ms) != 0)
@@ -229,6 +263,13 @@ apply_opts(const struct opts *o, struct camera_conf *c)
 		c->spool_budget = o->budget;
 	if (o->live_frag_ms >= 0)
 		c->live_frag_ms = (uint32_t)o->live_frag_ms;
+	if (o->record > 0)
+		c->record_override = o->record;
+	if (o->detect_source != NULL) {
+		c->detect_source_set = 1;
+		snprintf(c->detect_source, sizeof(c->detect_source), "%s",
+		    strcmp(o->detect_source, "main") == 0 ? "" : o->detect_source);
+	}
 	if (c->max_segment_s < c->segment_s) {
 		fprintf(stderr, "sealcam-agent: --max-segment-seconds is below "
 		    "--segment-seconds\n");
@@ -241,10 +282,37 @@ apply_opts(const struct opts *o, struct camera_conf *c)
  * Run the given cameras until SIGINT/SIGTERM. The signals are blocked in
  * every thread (set before any thread starts) and taken here by sigwait.
  */
+/* The press input's camera: "CAM=FILE" or the only camera. */
+static struct pressin *
+press_input_start(const char *spec, struct camera **cams, size_t n)
+{
+	char what[CONFIG_NAME_MAX] = "", why[160];
+	const char *eq = strchr(spec, '='), *path = spec;
+	struct camera *cam;
+
+	if (eq != NULL && (size_t)(eq - spec) < sizeof(what)) {
+		memcpy(what, spec, (size_t)(eq - spec));
+		path = eq + 1;
+	}
+	if ((cam = control_find(cams, n, what, why, sizeof(why))) == NULL) {
+		log_err("press", "msg=\"--press-input: %s\"", why);
+		return NULL;
+	}
+	return pressin_start(path, cam);
+}
+
+/*
+ * Run the given cameras until SIGINT/SIGTERM. The signals are blocked in
+ * every thread (set before any thread starts) and taken here by sigwait.
+ * The control socket (press, reload) and the press input run meanwhile.
+ */
 static int
-run_cameras(struct camera_conf *confs, size_t n, long drain_s)
+run_cameras(const char *state, struct camera_conf *confs, size_t n,
+    const struct opts *o)
 {
 	struct camera **cams;
+	struct control *ctl = NULL;
+	struct pressin *press = NULL;
 	sigset_t set;
 	size_t started = 0;
 	int sig = 0;
@@ -253,23 +321,28 @@ run_cameras(struct camera_conf *confs, size_t n, long drain_s)
 	if ((cams = calloc(n ? n : 1, sizeof(*cams))) == NULL)
 		return 1;
 	for (size_t i = 0; i < n; i++)
-		if ((cams[i] = camera_start(&confs[i], &stop_flag)) != NULL)
+		if ((cams[started] = camera_start(&confs[i], &stop_flag)) != NULL)
 			started++;
 	if (started == 0) {
 		log_err("agent", "msg=\"no camera could be started\"");
 		free(cams);
 		return 1;
 	}
+	ctl = control_start(state, cams, started);
+	if (o->press_input != NULL)
+		press = press_input_start(o->press_input, cams, started);
 	log_info("agent", "msg=running cameras=%zu", started);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigwait(&set, &sig);
 	log_info("agent", "msg=\"stopping: sealing segments in progress, "
-	    "flushing uploads\" signal=%d drain_s=%ld", sig, drain_s);
+	    "flushing uploads\" signal=%d drain_s=%ld", sig, o->drain_s);
 	atomic_store(&stop_flag, 1);
-	deadline = camera_now_ms() + drain_s * 1000;
-	for (size_t i = 0; i < n; i++)
+	pressin_stop(press);
+	control_stop(ctl);
+	deadline = camera_now_ms() + o->drain_s * 1000;
+	for (size_t i = 0; i < started; i++)
 		camera_stop(cams[i], deadline);
 	free(cams);
 	log_info("agent", "msg=stopped");
@@ -321,11 +394,28 @@ cmd_pair(int argc, char **argv)
 	block_signals();
 	if (pair_register(argv[i], state, &c) != 0)
 		return 1;
+	/* Detection settings given at pairing are the camera's own. */
+	if (o.record > 0 || o.detect_source != NULL) {
+		struct detconf d;
+		char err[256];
+
+		if (detconf_load(c.dir, &d, err, sizeof(err)) != 0)
+			detconf_default(&d);
+		if (o.record > 0)
+			d.record = o.record;
+		if (o.detect_source != NULL)
+			snprintf(d.detect_source, sizeof(d.detect_source), "%s",
+			    c.detect_source);
+		if (detconf_save(c.dir, &d) != 0)
+			return 1;
+		c.record_override = 0;
+		c.detect_source_set = 0;
+	}
 	printf("paired camera %s (\"%s\"); recording starts when the owner's "
 	    "keyring arrives\n", c.id_hex, c.name);
 	fflush(stdout);
 	/* Record this camera now; 'run' picks up every camera later. */
-	return run_cameras(&c, 1, o.drain_s);
+	return run_cameras(state, &c, 1, &o);
 }
 
 static int
@@ -361,7 +451,7 @@ cmd_run(int argc, char **argv)
 			k++;
 	}
 	block_signals();
-	rc = k > 0 ? run_cameras(confs, k, o.drain_s) : 1;
+	rc = k > 0 ? run_cameras(state, confs, k, &o) : 1;
 	sodium_memzero(confs, n * sizeof(*confs));
 	free(confs);
 	return rc;

@@ -88,20 +88,29 @@ fail:
 	return -1;
 }
 
+/* The keyring in force now: a member removed while this was recorded
+ * cannot read it (DESIGN.md threat model). -1 if none yet. */
+static int
+recipients_now(struct camera *c, struct camera_recipients *r)
+{
+	pthread_mutex_lock(&c->mu);
+	*r = c->rcpt;
+	pthread_mutex_unlock(&c->mu);
+	return r->epoch == 0 || r->n == 0 ? -1 : 0;
+}
+
 int
-sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags)
+sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags,
+    uint64_t *seq_out)
 {
 	struct camera_recipients r;
 	uint8_t *jpeg = NULL;
 	size_t jlen = 0;
 	uint64_t seq;
 
-	/* The keyring in force now: a member removed while this segment was
-	 * recorded cannot read it (DESIGN.md threat model). */
-	pthread_mutex_lock(&c->mu);
-	r = c->rcpt;
-	pthread_mutex_unlock(&c->mu);
-	if (r.epoch == 0 || r.n == 0) {
+	if (seq_out != NULL)
+		*seq_out = 0;
+	if (recipients_now(c, &r) != 0) {
 		log_err("seal", "camera=%s msg=\"no keyring; segment dropped\"",
 		    c->conf.id_hex);
 		return -1;
@@ -113,10 +122,12 @@ sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags)
 	    sg->duration_ms, flags, sg->data, sg->len) != 0)
 		return -1;
 	c->sealed++;
+	if (seq_out != NULL)
+		*seq_out = seq;
 	log_info("seal", "camera=%s seq=%llu start_ms=%lld duration_ms=%u "
-	    "bytes=%zu epoch=%u recipients=%u", c->conf.id_hex,
+	    "bytes=%zu epoch=%u recipients=%u flags=%u", c->conf.id_hex,
 	    (unsigned long long)seq, (long long)sg->start_ms, sg->duration_ms,
-	    sg->len, r.epoch, r.n);
+	    sg->len, r.epoch, r.n, flags);
 
 	/* Its thumbnail: same sequence number, times, flags and recipients
 	 * (the viewer fetches thumbnail N for segment N). Best effort: a
@@ -130,4 +141,20 @@ sealer_seal_segment(struct camera *c, const struct segment *sg, uint32_t flags)
 		free(jpeg);
 	}
 	return 0;
+}
+
+int
+sealer_seal_event(struct camera *c, uint64_t seq, int64_t start_ms,
+    uint32_t duration_ms, const uint8_t *data, size_t len)
+{
+	struct camera_recipients r;
+
+	if (recipients_now(c, &r) != 0) {
+		log_err("seal", "camera=%s msg=\"no keyring; event record dropped\"",
+		    c->conf.id_hex);
+		return -1;
+	}
+	/* Event records are kept with the event footage. */
+	return seal_object(c, &r, SEG_KIND_EVENT, "event", seq, start_ms,
+	    duration_ms, SEG_FLAG_EVENT, data, len);
 }

@@ -268,6 +268,23 @@ pace(struct source *s, int64_t t_us, int64_t *wall_ms)
 		s->ts0_us = t_us;
 		s->wall0_us = mono_us();
 		s->wall0_ms = wall_ms_now();
+		if (s->o.clock != NULL && s->paced &&
+		    (s->type == SOURCE_FILE || s->type == SOURCE_LAVFI)) {
+			/* The camera's other input started first: pace from its
+			 * instant (media time 0 of both at the same moment). */
+			pthread_mutex_lock(&s->o.clock->mu);
+			if (s->o.clock->set) {
+				s->wall0_us = s->o.clock->mono0_us +
+				    (int64_t)((double)t_us / s->o.speed);
+				s->wall0_ms = s->o.clock->wall0_ms + t_us / 1000;
+			} else {
+				s->o.clock->set = 1;
+				s->o.clock->mono0_us = s->wall0_us -
+				    (int64_t)((double)t_us / s->o.speed);
+				s->o.clock->wall0_ms = s->wall0_ms - t_us / 1000;
+			}
+			pthread_mutex_unlock(&s->o.clock->mu);
+		}
 	}
 	if (s->type == SOURCE_RTSP || s->type == SOURCE_V4L2) {
 		*wall_ms = wall_ms_now();

@@ -18,6 +18,7 @@
 #ifndef SEALCAM_AGENT_SOURCE_H
 #define SEALCAM_AGENT_SOURCE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -37,11 +38,28 @@ enum {
 
 struct source;
 
+/*
+ * A clock shared by a camera's two inputs (main stream and detection
+ * substream). Live sources stamp packets with the wall clock as they
+ * arrive, so their times agree; paced files derive times from a start
+ * instant of their own, so two files opened a moment apart would disagree
+ * by that moment. The first paced source to start publishes its start
+ * instant here and the other paces from the same one: frame N of both
+ * files gets the same wall time.
+ */
+struct source_clock {
+	pthread_mutex_t mu;
+	int set;
+	int64_t mono0_us;	/* monotonic clock at media time 0 */
+	int64_t wall0_ms;	/* wall clock at media time 0 */
+};
+
 struct source_opts {
 	int loop;		/* files: start over at the end */
 	double speed;		/* pacing of files/lavfi: 1 = real time,
 				 * 4 = four times faster, 0 = unpaced */
 	atomic_int *stop;	/* non-zero interrupts reads */
+	struct source_clock *clock;	/* shared start instant, or NULL */
 };
 
 /* What kind of source a --source string names. */

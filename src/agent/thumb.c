@@ -134,6 +134,29 @@ out:
 }
 
 int
+thumb_frame(const AVFrame *frame, uint8_t **jpeg, size_t *jlen)
+{
+	double dar;
+	int w, h;
+
+	*jpeg = NULL;
+	*jlen = 0;
+	if (frame == NULL || frame->width <= 0 || frame->height <= 0)
+		return -1;
+	/* Size: THUMB_WIDTH wide (never upscaled), height by the display
+	 * aspect ratio (non-square pixels included), both even. */
+	dar = (double)frame->width / frame->height;
+	if (frame->sample_aspect_ratio.num > 0 && frame->sample_aspect_ratio.den > 0)
+		dar *= av_q2d(frame->sample_aspect_ratio);
+	w = frame->width < THUMB_WIDTH ? frame->width : THUMB_WIDTH;
+	w &= ~1;
+	h = (int)(w / dar + 0.5) & ~1;
+	if (w < 16 || h < 16 || h > 4 * THUMB_WIDTH)
+		return -1;
+	return encode_jpeg(frame, w, h, jpeg, jlen);
+}
+
+int
 thumb_make(const uint8_t *mp4, size_t len, uint8_t **jpeg, size_t *jlen)
 {
 	struct membuf m = { mp4, len, 0 };
@@ -143,8 +166,7 @@ thumb_make(const uint8_t *mp4, size_t len, uint8_t **jpeg, size_t *jlen)
 	AVFrame *frame = NULL;
 	const AVCodecParameters *par;
 	uint8_t *iobuf;
-	int vs = -1, w, h, rc = -1;
-	double dar;
+	int vs = -1, rc = -1;
 
 	*jpeg = NULL;
 	*jlen = 0;
@@ -179,18 +201,7 @@ thumb_make(const uint8_t *mp4, size_t len, uint8_t **jpeg, size_t *jlen)
 	}
 	if (pkt->data == NULL || (frame = decode_keyframe(par, pkt)) == NULL)
 		goto out;
-
-	/* Size: THUMB_WIDTH wide (never upscaled), height by the display
-	 * aspect ratio (non-square pixels included), both even. */
-	dar = (double)frame->width / frame->height;
-	if (frame->sample_aspect_ratio.num > 0 && frame->sample_aspect_ratio.den > 0)
-		dar *= av_q2d(frame->sample_aspect_ratio);
-	w = frame->width < THUMB_WIDTH ? frame->width : THUMB_WIDTH;
-	w &= ~1;
-	h = (int)(w / dar + 0.5) & ~1;
-	if (w < 16 || h < 16 || h > 4 * THUMB_WIDTH)
-		goto out;
-	rc = encode_jpeg(frame, w, h, jpeg, jlen);
+	rc = thumb_frame(frame, jpeg, jlen);
 out:
 	if (rc != 0)
 		log_debug("thumb", "msg=\"no thumbnail for this segment\"");

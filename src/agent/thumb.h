@@ -26,4 +26,11 @@
  */
 int thumb_make(const uint8_t *mp4, size_t len, uint8_t **jpeg, size_t *jlen);
 
+/*
+ * The same JPEG from a decoded frame (any format libswscale reads): event
+ * thumbnails from the detection stream (evwork.c). 0 / -1.
+ */
+struct AVFrame;
+int thumb_frame(const struct AVFrame *frame, uint8_t **jpeg, size_t *jlen);
+
 #endif

@@ -98,6 +98,6 @@ int cli_urlencode(const char *s, char *out, size_t outsz);
 /* The subcommands (cmd_*.c). */
 cli_cmd_fn cmd_signup, cmd_login, cmd_logout, cmd_whoami, cmd_camera,
     cmd_clips, cmd_live, cmd_log, cmd_anonymize, cmd_grant, cmd_staff, cmd_staff_fetch,
-    cmd_access;
+    cmd_access, cmd_events;
 
 #endif

@@ -22,6 +22,7 @@ static const struct cli_cmd commands[] = {
 	{ "whoami", cmd_whoami, "show the account and this device's key fingerprint" },
 	{ "camera", cmd_camera, "add, list, share cameras; retention ('camera --help')" },
 	{ "clips", cmd_clips, "list and fetch recordings ('clips --help')" },
+	{ "events", cmd_events, "events: list, fetch, watch ('events --help')" },
 	{ "live", cmd_live, "watch a camera live; 'live history': who watched" },
 	{ "log", cmd_log, "verify the transparency log, show your history ('log --help')" },
 	{ "anonymize", cmd_anonymize, "copy a video with faces and people masked ('anonymize --help')" },

@@ -103,6 +103,13 @@ int motion_config_parse(struct motion_config *cfg, const char *json,
 int motion_config_load(struct motion_config *cfg, const char *path,
     char *err, size_t errlen);
 
+/*
+ * The whole config as a JSON object (every key, masks and zones), text that
+ * motion_config_parse reads back to the same config. malloc'd (the caller
+ * frees), NULL on allocation failure.
+ */
+char *motion_config_dump(const struct motion_config *cfg);
+
 /* 0 if every field is in range, else -1 with a message in err. */
 int motion_config_check(const struct motion_config *cfg, char *err,
     size_t errlen);

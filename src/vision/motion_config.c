@@ -66,6 +66,20 @@ motion_config_default(struct motion_config *cfg)
 	memcpy(cfg->despeckle, "M", 2);
 }
 
+/* A float as the shortest "%.Ng" that reads back as the same float. */
+static const char *
+fmt_float(float v)
+{
+	static __thread char buf[32];
+
+	for (int prec = 6; prec <= 9; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, (double)v);
+		if ((float)strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
 static double
 field_get(const struct motion_config *cfg, const struct field *f)
 {
@@ -343,6 +357,49 @@ out:
 	free(buf);
 	fclose(fp);
 	return ret;
+}
+
+static json_t *
+dump_points(const struct motion_polygon *poly)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a != NULL && i < poly->n; i++)
+		json_array_append_new(a, json_pack("[f, f]", (double)poly->p[i].x,
+		    (double)poly->p[i].y));
+	return a;
+}
+
+char *
+motion_config_dump(const struct motion_config *cfg)
+{
+	json_t *root = json_object(), *masks = json_array(), *zones = json_array();
+	char *text = NULL;
+
+	if (root == NULL || masks == NULL || zones == NULL)
+		goto out;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		double v = field_get(cfg, &fields[i]);
+
+		json_object_set_new(root, fields[i].name, fields[i].type == F_INT ?
+		    json_integer((json_int_t)v) :
+		    /* floats as their shortest decimal that reads back */
+		    json_real(strtod(fmt_float((float)v), NULL)));
+	}
+	json_object_set_new(root, "despeckle", json_string(cfg->despeckle));
+	for (int i = 0; i < cfg->nmasks; i++)
+		json_array_append_new(masks, dump_points(&cfg->masks[i]));
+	for (int i = 0; i < cfg->nzones; i++)
+		json_array_append_new(zones, json_pack("{s:s, s:o}", "name",
+		    cfg->zones[i].name, "polygon", dump_points(&cfg->zones[i])));
+	json_object_set(root, "masks", masks);
+	json_object_set(root, "zones", zones);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+out:
+	json_decref(masks);
+	json_decref(zones);
+	json_decref(root);
+	return text;
 }
 
 /* Even-odd rule: is (x, y) inside the polygon? */

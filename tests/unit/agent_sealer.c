@@ -101,7 +101,7 @@ main(void)
 	cam.spool = spool_open(path, 0);
 
 	t_case("without an accepted keyring nothing is sealed");
-	T_ASSERT(sealer_seal_segment(&cam, &ss.s[0], 0) != 0);
+	T_ASSERT(sealer_seal_segment(&cam, &ss.s[0], 0, NULL) != 0);
 	{
 		size_t n;
 
@@ -116,12 +116,12 @@ main(void)
 	memcpy(cam.rcpt.pk[1], box_pk[1], 32);
 	T_ASSERT(ss.n >= 4);
 	for (int i = 0; i < 2; i++)
-		T_EQ(sealer_seal_segment(&cam, &ss.s[i], 0), 0);
+		T_EQ(sealer_seal_segment(&cam, &ss.s[i], 0, NULL), 0);
 	/* Epoch 2 drops recipient 1 and adds recipient 2. */
 	cam.rcpt.epoch = 2;
 	memcpy(cam.rcpt.pk[1], box_pk[2], 32);
 	for (int i = 2; i < ss.n; i++)
-		T_EQ(sealer_seal_segment(&cam, &ss.s[i], SPOOL_FLAG_EVENT), 0);
+		T_EQ(sealer_seal_segment(&cam, &ss.s[i], SPOOL_FLAG_EVENT, NULL), 0);
 	for (int i = 0; i < ss.n; i++) {
 		struct seg_expect e = { .camera_pk = pk, .kind = SEG_KIND_SEGMENT,
 		    .check_seq = 1, .seq = (uint64_t)i + 1 };

@@ -159,5 +159,25 @@ main(void)
 		T_EQ(motion_config_load(&c, path, err, sizeof(err)), -1);
 		T_ASSERT(strstr(err, path) != NULL);
 	}
+	t_case("motion_config_dump writes every field, masks and zones; parsing it gives the same config");
+	{
+		const char *json = "{\"sensitivity\": 63, \"min_area\": 0.0013, "
+		    "\"despeckle\": \"MED\", \"masks\": [[[0,0],[1,0],[1,0.1]]], "
+		    "\"zones\": [{\"name\": \"porch\", \"polygon\": "
+		    "[[0.5,0.5],[1,0.5],[1,1],[0.33,1]]}]}";
+		struct motion_config a, b;
+		char *text;
+
+		motion_config_default(&a);
+		T_EQ(motion_config_parse(&a, json, strlen(json), err, sizeof(err)), 0);
+		text = motion_config_dump(&a);
+		T_ASSERT(text != NULL);
+		motion_config_default(&b);
+		b.sensitivity = 1;
+		T_EQ(motion_config_parse(&b, text, strlen(text), err, sizeof(err)), 0);
+		T_ASSERT(memcmp(&a, &b, sizeof(a)) == 0);
+		T_ASSERT(strstr(text, "\"pre_roll_ms\": 3000") != NULL);
+		free(text);
+	}
 	return t_done();
 }
