@@ -231,19 +231,18 @@ want_notify(struct events *e, struct ev *ev)
 
 /*
  * Queue a record of ev in state `state` (lock held). frame (referenced) or
- * the recorder's last keyframe make its thumbnail. done/id: see evwork.
+ * the recorder's last keyframe make its thumbnail; waiter: see evwork.h.
  */
 static void
 queue_record(struct events *e, struct ev *ev, int state, const AVFrame *frame,
-    int use_key, int *done, uint64_t *id)
+    int use_key, struct evwork_waiter *waiter)
 {
 	struct evwork_job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL) {
 		log_err("event", "camera=%s msg=\"out of memory; record dropped\"",
 		    e->c->conf.id_hex);
-		if (done != NULL)
-			*done = 1;
+		evwork_waiter_cancel(e->w, waiter);
 		return;
 	}
 	j->local = ev->local;
@@ -263,8 +262,7 @@ queue_record(struct events *e, struct ev *ev, int state, const AVFrame *frame,
 		if ((j->par = avcodec_parameters_alloc()) != NULL)
 			avcodec_parameters_copy(j->par, e->par);
 	}
-	j->done = done;
-	j->id_out = id;
+	j->waiter = waiter;
 	(void)evwork_push(e->w, j);
 }
 
@@ -304,7 +302,7 @@ try_finalise(struct events *e, struct ev *ev)
 	if (!e->rec_done && e->rec_decided_ms < ev->rec.clip_end_ms)
 		return;
 	ev->finalised = 1;
-	queue_record(e, ev, EVREC_END, NULL, 0, NULL, NULL);
+	queue_record(e, ev, EVREC_END, NULL, 0, NULL);
 }
 
 /* --- the detector -------------------------------------------------------------- */
@@ -361,12 +359,12 @@ events_frame(struct events *e, const struct motion_result *r,
 		if (r->flags & MOTION_EVENT_START) {
 			ev->rec.thumb_ms = r->pts_ms;
 			set_boxes(&ev->rec, r, objs, nobjs, fw, fh);
-			queue_record(e, ev, EVREC_START, frame, 0, NULL, NULL);
+			queue_record(e, ev, EVREC_START, frame, 0, NULL);
 		} else if (fresh != 0) {
 			/* A new kind of object: a record with that frame. */
 			ev->rec.thumb_ms = r->pts_ms;
 			set_boxes(&ev->rec, r, objs, nobjs, fw, fh);
-			queue_record(e, ev, EVREC_UPDATE, frame, 0, NULL, NULL);
+			queue_record(e, ev, EVREC_UPDATE, frame, 0, NULL);
 		}
 		if (r->flags & MOTION_EVENT_END) {
 			ev->open = 0;
@@ -416,9 +414,10 @@ events_close(struct events *e)
 int
 events_ring(struct events *e, int wait_ms, uint64_t *id)
 {
+	struct evwork_waiter *wt;
 	struct ev *ev;
 	int64_t t;
-	int done = 0, have_keyring;
+	int have_keyring;
 
 	*id = 0;
 	pthread_mutex_lock(&e->c->mu);
@@ -444,12 +443,14 @@ events_ring(struct events *e, int wait_ms, uint64_t *id)
 	ev->rec.end_ms = t;
 	ev->rec.clip_end_ms = t + e->ring_post_ms;
 	ev->last_motion_ms = t;
+	/* Without a waiter (no memory) the press goes on, unawaited. */
+	wt = evwork_waiter_new();
 	queue_record(e, ev, EVREC_START, e->detecting ? e->last_frame : NULL,
-	    1, &done, id);
+	    1, wt);
 	pthread_mutex_unlock(&e->mu);
 	log_info("event", "camera=%s msg=ring t_ms=%lld", e->c->conf.id_hex,
 	    (long long)t);
-	evwork_wait(e->w, &done, wait_ms);
+	evwork_wait(e->w, wt, wait_ms, id);
 	return 0;
 }
 

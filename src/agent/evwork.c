@@ -18,6 +18,12 @@
 #define EVWORK_NOTIFY_TIMEOUT_S 5
 #define EVWORK_MAP 64		/* recent events: local number -> id */
 
+struct evwork_waiter {
+	int refs;		/* the waiting thread and the job */
+	int done;
+	uint64_t id;
+};
+
 struct evwork {
 	struct camera *c;
 	struct httpc *http;
@@ -36,6 +42,38 @@ struct evwork {
 	} map[EVWORK_MAP];
 	unsigned map_next;
 };
+
+struct evwork_waiter *
+evwork_waiter_new(void)
+{
+	struct evwork_waiter *wt = calloc(1, sizeof(*wt));
+
+	if (wt != NULL)
+		wt->refs = 2;
+	return wt;
+}
+
+/* The job's side is done with its waiter (lock held). */
+static void
+waiter_finish(struct evwork_waiter *wt, uint64_t id)
+{
+	if (wt == NULL)
+		return;
+	wt->done = 1;
+	wt->id = id;
+	if (--wt->refs == 0)
+		free(wt);
+}
+
+void
+evwork_waiter_cancel(struct evwork *w, struct evwork_waiter *wt)
+{
+	if (wt == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	waiter_finish(wt, 0);
+	pthread_mutex_unlock(&w->mu);
+}
 
 static void
 job_free(struct evwork_job *j)
@@ -154,10 +192,8 @@ run_job(struct evwork *w, struct evwork_job *j)
 done:
 	/* A ring's press waits only for this much. */
 	pthread_mutex_lock(&w->mu);
-	if (j->id_out != NULL)
-		*j->id_out = id;
-	if (j->done != NULL)
-		*j->done = 1;
+	waiter_finish(j->waiter, id);
+	j->waiter = NULL;
 	pthread_cond_broadcast(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	if (id == 0)
@@ -270,11 +306,10 @@ evwork_push(struct evwork *w, struct evwork_job *job)
 		pthread_mutex_unlock(&w->mu);
 		log_warn("event", "camera=%s msg=\"event work queue full; record "
 		    "dropped\"", w->c->conf.id_hex);
-		if (job->done != NULL) {
-			pthread_mutex_lock(&w->mu);
-			*job->done = 1;
-			pthread_mutex_unlock(&w->mu);
-		}
+		pthread_mutex_lock(&w->mu);
+		waiter_finish(job->waiter, 0);
+		job->waiter = NULL;
+		pthread_mutex_unlock(&w->mu);
 		job_free(job);
 		return -1;
 	}
@@ -286,10 +321,13 @@ evwork_push(struct evwork *w, struct evwork_job *job)
 }
 
 void
-evwork_wait(struct evwork *w, int *done, int ms)
+evwork_wait(struct evwork *w, struct evwork_waiter *wt, int ms, uint64_t *id)
 {
 	struct timespec dl;
 
+	*id = 0;
+	if (wt == NULL)
+		return;
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += ms / 1000;
 	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -298,9 +336,12 @@ evwork_wait(struct evwork *w, int *done, int ms)
 		dl.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&w->mu);
-	while (!*done)
+	while (!wt->done)
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &dl) != 0)
 			break;
+	*id = wt->id;
+	if (--wt->refs == 0)
+		free(wt);
 	pthread_mutex_unlock(&w->mu);
 }
 

@@ -30,10 +30,19 @@ struct evwork_job {
 	AVFrame *frame;		/* thumbnail source (owned by the job), or */
 	AVPacket *key;		/* a keyframe to decode (owned) with */
 	AVCodecParameters *par;	/* its parameters (owned) */
-	/* Completion (rings wait for their id): set under the worker's lock. */
-	int *done;
-	uint64_t *id_out;
+	struct evwork_waiter *waiter;	/* a press waiting for the id, or NULL */
 };
+
+/*
+ * A press waits for its event's id (and notification) with a waiter: made
+ * with evwork_waiter_new, put in the job, then evwork_wait. The waiter is
+ * shared by the waiting thread and the worker and freed by the last one
+ * done with it, so a press that stops waiting leaves nothing dangling.
+ */
+struct evwork_waiter;
+struct evwork_waiter *evwork_waiter_new(void);
+/* The job side's release when no job could be made (id 0). */
+void evwork_waiter_cancel(struct evwork *w, struct evwork_waiter *wt);
 
 /* Start the worker for camera c; token is copied into its HTTP client. */
 struct evwork *evwork_start(struct camera *c, const char *token);
@@ -42,8 +51,10 @@ struct evwork *evwork_start(struct camera *c, const char *token);
  * failure). -1 if the queue is full (the job is dropped and freed). */
 int evwork_push(struct evwork *w, struct evwork_job *job);
 
-/* Wait until the job whose done pointer is `done` has run, up to ms. */
-void evwork_wait(struct evwork *w, int *done, int ms);
+/* Wait up to ms for the waiter's job; *id = the event id (0 if not yet).
+ * Releases the waiter. */
+void evwork_wait(struct evwork *w, struct evwork_waiter *wt, int ms,
+    uint64_t *id);
 
 /* Finish the queue (until deadline_ms, monotonic), stop, free. */
 void evwork_stop(struct evwork *w, int64_t deadline_ms);
