@@ -78,7 +78,10 @@ agent_wait_log() {
 agent_wait_spool_empty() {
 	local secs=${1:-30} i
 	for ((i = 0; i < secs * 10; i++)); do
-		ls "$AGENT_STATE"/cameras/*/spool/*.sc >/dev/null 2>&1 || return 0
+		# compgen matches names only: ls would also fail (and "empty"
+		# would be wrongly seen) when a listed object is evicted or
+		# uploaded between the glob and its stat.
+		compgen -G "$AGENT_STATE/cameras/*/spool/*.sc" >/dev/null || return 0
 		sleep 0.1
 	done
 	return 1
