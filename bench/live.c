@@ -11,8 +11,9 @@
  *	    N viewers of sealcamd's relay. Latency = the time from the moment a
  *	    record's last byte was written to the upload socket to the moment a
  *	    viewer has read that record's last byte (loopback, one clock).
- *	    Prints p50/p99 over all viewers, relay CPU (utime+stime of PID over
- *	    the measured window) per viewer, and delivered throughput.
+ *	    Prints p50/p99 over all viewers, relay CPU (run time of PID's
+ *	    threads, ns, over the measured window: cpuclock.h) per viewer,
+ *	    and delivered throughput.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpuclock.h"
 #include "flvread.h"
 #include "live.h"
 
@@ -310,29 +312,6 @@ cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double
-cpu_s(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	p = strrchr(buf, ')');
-	/* fields after ')': state(3) ... utime(14) stime(15) */
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static int
 load_hex(const char *path, uint8_t *b, size_t n)
 {
@@ -362,7 +341,7 @@ bench_relay(char **a)
 	struct live_sealer *s;
 	int chfd, upfd;
 	int64_t t0, tw0 = 0;
-	double c0 = 0, c1;
+	double c0 = 0, c1, cwin;
 	struct live_params p;
 
 	port = (int)strtol(strrchr(url, ':') + 1, NULL, 10);
@@ -435,7 +414,7 @@ bench_relay(char **a)
 		uint8_t type = i == 0 ? LIVE_REC_INIT : LIVE_REC_FRAG;
 		uint8_t flags = type == LIVE_REC_FRAG && (i == 1 || tg->key) ? LIVE_FLAG_KEY : 0;
 		size_t rl = LIVE_RECORD_SIZE(tg->body);
-		uint8_t *rec = malloc(rl + 2);
+		uint8_t *buf0 = malloc(rl + 2 + 16), *rec;
 		char ch[16];
 		int n;
 		int64_t due = t0 + (int64_t)i * 40000, now = mono_us();
@@ -450,24 +429,28 @@ bench_relay(char **a)
 			last = settle + seconds * 25;
 		}
 		if (i == settle) {
-			c0 = cpu_s(pid);
+			c0 = cpuclock_s(pid);
 			tw0 = mono_us();
 			window_to = tw0 + (int64_t)seconds * 1000000;
 			window_from = tw0;
 		}
+		/* One write per record, chunk framing included, as the agent's
+		 * HTTP client (libcurl) sends it. */
+		n = snprintf(ch, sizeof(ch), "%zx\r\n", rl);
+		memcpy(buf0, ch, (size_t)n);
+		rec = buf0 + n;
 		live_seal(s, type, flags, (uint64_t)time(NULL) * 1000, tg->data + 11,
 		    tg->body, rec);
-		n = snprintf(ch, sizeof(ch), "%zx\r\n", rl);
 		memcpy(rec + rl, "\r\n", 2);
-		write_all(upfd, ch, (size_t)n);
-		write_all(upfd, rec, rl + 2);
+		write_all(upfd, buf0, (size_t)n + rl + 2);
 		sent_us[live_sealer_next_index(s) - 1] = mono_us();
 		if (settle >= 0 && i >= settle)
 			total += tg->body;
-		free(rec);
+		free(buf0);
 	}
 	usleep(200000);                 /* the last records arrive */
-	c1 = cpu_s(pid);
+	c1 = cpuclock_s(pid);
+	cwin = (double)(mono_us() - tw0) / 1e6;
 	{
 		uint8_t rec[LIVE_RECORD_SIZE(0) + 2];
 		char ch[16];
@@ -482,7 +465,7 @@ bench_relay(char **a)
 		size_t all = 0, k = 0;
 		int64_t *lat;
 		uint64_t bytes = 0;
-		double win = (double)seconds, cpu = c1 - c0;
+		double win = (double)seconds, cpu = (c1 - c0) / cwin * win;
 
 		for (int i = 0; i < nview; i++) {
 			pthread_join(vs[i].t, NULL);
@@ -496,7 +479,7 @@ bench_relay(char **a)
 		}
 		qsort(lat, all, sizeof(*lat), cmp64);
 		printf("relay viewers=%d records=%zu p50_ms=%.3f p99_ms=%.3f "
-		    "cpu_core_pct=%.1f cpu_pct_per_viewer=%.3f in_mbit_s=%.2f "
+		    "cpu_core_pct=%.2f cpu_pct_per_viewer=%.4f in_mbit_s=%.2f "
 		    "out_mbit_s=%.1f\n", nview, all, all ? (double)lat[all / 2] / 1000 : -1,
 		    all ? (double)lat[all * 99 / 100] / 1000 : -1, 100 * cpu / win,
 		    100 * cpu / win / nview, (double)total * 8 / win / 1e6,

@@ -10,8 +10,11 @@
  * socket (RTMP_Write returned) to the moment a reader has the whole video
  * message. Each frame's index is stamped into the last 4 bytes of its tag
  * body (nginx-rtmp relays the payload as is), so readers need no help
- * from timestamps. CPU: utime+stime of the PIDs (nginx master and worker)
- * over the measured window. Prints the same line format as bench/live.
+ * from timestamps. CPU: run time of the PIDs' threads (nginx master and
+ * worker; cpuclock.h) over the measured window. The publisher sends
+ * 4096-byte RTMP chunks, as ffmpeg and OBS do (librtmp's default is 128,
+ * which would make nginx-rtmp parse 80 chunks per frame). Prints the same
+ * line format as bench/live.
  */
 #include <librtmp/log.h>
 #include <librtmp/rtmp.h>
@@ -23,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cpuclock.h"
 #include "../flvread.h"
 
 #define MAXREC 20000
@@ -90,28 +94,6 @@ reader_main(void *cookie)
 	return NULL;
 }
 
-static double
-cpu_s(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static int
 cmp64(const void *a, const void *b)
 {
@@ -129,7 +111,7 @@ main(int argc, char **argv)
 	int *pids;
 	RTMP *pub;
 	int64_t t0;
-	double c0 = 0, c1 = 0;
+	double c0 = 0, c1 = 0, cwin, cpu;
 	uint64_t bytes = 0, total = 0;
 	int64_t *lat;
 
@@ -159,6 +141,26 @@ main(int argc, char **argv)
 		fprintf(stderr, "live_rtmp: cannot publish\n");
 		return 1;
 	}
+	/* Set Chunk Size (protocol control message 1) to 4096, then use it. */
+	{
+		RTMPPacket cs = { 0 };
+		char pbuf[RTMP_MAX_HEADER_SIZE + 4];
+
+		cs.m_nChannel = 0x02;
+		cs.m_headerType = RTMP_PACKET_SIZE_LARGE;
+		cs.m_packetType = RTMP_PACKET_TYPE_CHUNK_SIZE;
+		cs.m_body = pbuf + RTMP_MAX_HEADER_SIZE;
+		cs.m_nBodySize = 4;
+		cs.m_body[0] = 0;
+		cs.m_body[1] = 0;
+		cs.m_body[2] = 0x10;
+		cs.m_body[3] = 0;
+		if (!RTMP_SendPacket(pub, &cs, FALSE)) {
+			fprintf(stderr, "live_rtmp: cannot set the chunk size\n");
+			return 1;
+		}
+		pub->m_outChunkSize = 4096;
+	}
 	/* The sequence header first, then readers join (nginx-rtmp hands it
 	 * to each new player), then frames. */
 	{
@@ -183,7 +185,7 @@ main(int argc, char **argv)
 			usleep((useconds_t)(due - now));
 		if (i == 50) {
 			for (int p = 0; p < npids; p++)
-				c0 += cpu_s(pids[p]);
+				c0 += cpuclock_s(pids[p]);
 			atomic_store(&window_from, mono_us());
 			atomic_store(&window_to, mono_us() + (int64_t)seconds * 1000000);
 		}
@@ -207,9 +209,11 @@ main(int argc, char **argv)
 			total += tg->body;
 		free(t);
 	}
+	usleep(200000);                 /* the last frames arrive */
 	for (int p = 0; p < npids; p++)
-		c1 += cpu_s(pids[p]);
-	usleep(300000);
+		c1 += cpuclock_s(pids[p]);
+	cwin = (double)(mono_us() - atomic_load(&window_from)) / 1e6;
+	usleep(100000);
 	atomic_store(&done, 1);
 	RTMP_Close(pub);
 	RTMP_Free(pub);
@@ -224,10 +228,11 @@ main(int argc, char **argv)
 		k += rs[i].nlat;
 	}
 	qsort(lat, all, sizeof(*lat), cmp64);
-	printf("rtmp  viewers=%d records=%zu p50_ms=%.3f p99_ms=%.3f cpu_core_pct=%.1f "
-	    "cpu_pct_per_viewer=%.3f in_mbit_s=%.2f out_mbit_s=%.1f\n", n, all,
+	cpu = (c1 - c0) / cwin * seconds;    /* per `seconds`, as bench/live */
+	printf("rtmp  viewers=%d records=%zu p50_ms=%.3f p99_ms=%.3f cpu_core_pct=%.2f "
+	    "cpu_pct_per_viewer=%.4f in_mbit_s=%.2f out_mbit_s=%.1f\n", n, all,
 	    all ? (double)lat[all / 2] / 1000 : -1, all ? (double)lat[all * 99 / 100] / 1000 : -1,
-	    100 * (c1 - c0) / seconds, 100 * (c1 - c0) / seconds / n,
+	    100 * cpu / seconds, 100 * cpu / seconds / n,
 	    (double)total * 8 / seconds / 1e6, (double)bytes * 8 / (seconds + 2.0) / 1e6);
 	return 0;
 }
