@@ -306,6 +306,17 @@ http_limit_sndbuf(struct req *rq, int bytes)
 		    sizeof(bytes));
 }
 
+int
+http_stream_socket(struct req *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (!rq->chunked_get)
+		return -1;
+	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci != NULL ? ci->connect_fd : -1;
+}
+
 static void
 public_headers(struct MHD_Response *r, const char *ctype, const char *cache)
 {
@@ -656,7 +667,6 @@ callback_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct http *h = cls;
 	struct req *rq = *con_cls;
 
-	(void)version;
 	if (rq == NULL) {
 		const union MHD_ConnectionInfo *ci;
 
@@ -669,6 +679,8 @@ callback_request(void *cls, struct MHD_Connection *conn, const char *url,
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		rq->guard = ci ? ci->socket_context : NULL;
 		client_addr(conn, rq->addr, sizeof(rq->addr));
+		rq->chunked_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 &&
+		    strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
 		*con_cls = rq;
 		atomic_fetch_add(&h->inflight, 1);
 		req_begin(rq, method, url);

@@ -43,6 +43,7 @@ struct req {
 	uint64_t content_length;            /* (r) declared body size, if has_length */
 	int has_length;                     /* (r) */
 	int resumed;                        /* (r) >0 when called again after a suspend */
+	int chunked_get;                    /* GET over HTTP/1.1 (see http_stream_socket) */
 	void *state;                        /* handler's own, freed by state_free */
 	void (*state_free)(struct req *rq);
 	/* Internal: */
@@ -116,6 +117,17 @@ void http_reply_stream(struct req *rq, unsigned status, const char *ctype,
 /* Cap the kernel's send buffer of this request's connection (live
  * streams: keep the backlog where the relay can see it). */
 void http_limit_sndbuf(struct req *rq, int bytes);
+
+/*
+ * The socket of a GET over HTTP/1.1, whose streamed answer libmicrohttpd
+ * sends chunked; -1 for anything else (HEAD, HTTP/1.0: no body or no
+ * chunks). While the stream's reader has suspended the connection,
+ * libmicrohttpd has no unsent byte of it (it asks the reader only once its
+ * write buffer is empty) and does not touch the socket until resumed, so
+ * the reader's owner may append whole chunks ("SIZE\r\n" data "\r\n")
+ * there itself (relay.c: fan-out without waking each viewer's thread).
+ */
+int http_stream_socket(struct req *rq);
 
 /*
  * Public, cacheable answers (the transparency log, C2SP tlog-tiles): the

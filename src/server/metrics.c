@@ -221,6 +221,9 @@ h_metrics(struct req *rq)
 		counter(&b, "sealcamd_live_records_total", "Live records relayed.", rs.records);
 		counter(&b, "sealcamd_live_viewers_cut_total", "Live viewers cut off for "
 		    "falling behind.", rs.viewers_cut);
+		counter(&b, "sealcamd_live_direct_writes_total", "Live records written to a "
+		    "viewer's socket by the relay itself (no wake-up of its HTTP thread).",
+		    rs.direct);
 	}
 	if (b.oom || b.p == NULL) {
 		free(b.p);

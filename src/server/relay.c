@@ -14,17 +14,32 @@
  * and O(viewers) cursor checks; a viewer's read copies only into
  * libmicrohttpd's socket buffer.
  *
+ * Direct writes: a viewer that has everything and is suspended gets the
+ * next FRAG from the pusher's thread, as one HTTP chunk written straight
+ * to its socket (relay_viewer_direct, http_stream_socket), when the kernel
+ * has room for all of it; otherwise (or on any socket error) it is resumed
+ * and libmicrohttpd sends, as before. Without this every record woke the
+ * HTTP thread of every viewer (one thread wake-up and several syscalls per
+ * viewer per record: most of the relay's CPU with few viewers). The room
+ * check keeps the kernel's share of a viewer's backlog bounded as before;
+ * what does not fit stays in the relay, where a slow viewer is cut.
+ *
  * Locks: r->mu (registry, channels, counters), then s->mu (one session's
  * chain and viewers). Record contents are immutable once pushed, so a
  * reader copies them without the lock while it holds a reference.
  */
 #include "relay.h"
 
+#include <errno.h>
+#include <linux/sockios.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "http.h"
 #include "live.h"
@@ -66,6 +81,8 @@ struct relay_viewer {
 	int linked;
 	struct MHD_Connection *conn;
 	int suspended;            /* content reader suspended */
+	int fd;                   /* socket for direct writes, -1: never */
+	size_t room;              /* bytes the kernel may hold for direct writes */
 	struct req *parked;       /* waiting for the head (http_suspend) */
 	int phase;                /* 0 head, 1 init, 2 chain */
 	struct lrec *cur;
@@ -146,6 +163,98 @@ sess_wake_locked(struct sess *s)
 			http_resume(rq);
 		}
 		if (v->suspended) {
+			v->suspended = 0;
+			MHD_resume_connection(v->conn);
+		}
+	}
+}
+
+/* Hex digits of a chunk's size, as libmicrohttpd writes them. */
+static int
+chunk_head(char out[24], size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char t[20];
+	int n = 0, k = 0;
+
+	do {
+		t[n++] = hex[len & 15];
+		len >>= 4;
+	} while (len != 0);
+	while (n > 0)
+		out[k++] = t[--n];
+	out[k++] = '\r';
+	out[k++] = '\n';
+	return k;
+}
+
+/*
+ * Write record l to suspended viewer v as one chunk, from this thread, if
+ * v has sent everything before l and its socket has room for all of it.
+ * 0 = sent (v stays suspended), -1 = not tried or nothing sent (resume v:
+ * libmicrohttpd sends, or finds the error). s->mu held.
+ */
+static int
+viewer_send_direct_locked(struct sess *s, struct relay_viewer *v, struct lrec *l)
+{
+	char head[24], tail[2] = { '\r', '\n' };
+	struct iovec iov[3];
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
+	size_t total;
+	ssize_t n;
+	int queued = 0;
+	struct lrec *old;
+
+	if (v->fd < 0 || v->cut || v->phase != 2 || v->cur == NULL ||
+	    v->off != v->cur->len || v->cur->next != l || l->type != LIVE_REC_FRAG)
+		return -1;
+	iov[0].iov_base = head;
+	iov[0].iov_len = (size_t)chunk_head(head, l->len);
+	iov[1].iov_base = l->data;
+	iov[1].iov_len = l->len;
+	iov[2].iov_base = tail;
+	iov[2].iov_len = sizeof(tail);
+	total = iov[0].iov_len + l->len + sizeof(tail);
+	/* Unacknowledged + unsent bytes: the kernel takes all of total (its
+	 * limit is twice the SO_SNDBUF we set) unless the system is short of
+	 * socket memory. */
+	if (ioctl(v->fd, SIOCOUTQ, &queued) != 0 || queued < 0 ||
+	    (size_t)queued + total > v->room)
+		return -1;
+	n = sendmsg(v->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n <= 0)
+		return -1;            /* EAGAIN, or an error libmicrohttpd will see */
+	if ((size_t)n < total) {
+		/* Half a chunk is on the wire: nothing can follow it but its
+		 * rest, which this thread cannot wait for. Cut, like a viewer
+		 * too slow to keep up (only under socket memory pressure). */
+		v->cut = 1;
+		atomic_fetch_add(&s->r->cut, 1);
+		log_warn("relay", "action=cut reason=\"socket took part of a record\" "
+		    "sent=%zd of=%zu", n, total);
+		return -1;
+	}
+	old = v->cur;
+	v->cur = lrec_ref(l);
+	v->off = l->len;
+	atomic_fetch_add(&v->bytes, l->len);
+	atomic_fetch_add(&s->r->direct, 1);
+	lrec_unref(old);          /* l still holds the chain: frees at most old */
+	return 0;
+}
+
+/* A new record l: send it directly where possible, wake everyone else.
+ * s->mu held. */
+static void
+sess_wake_push_locked(struct sess *s, struct lrec *l)
+{
+	for (struct relay_viewer *v = s->viewers; v != NULL; v = v->next) {
+		if (v->parked != NULL) {
+			struct req *rq = v->parked;
+			v->parked = NULL;
+			http_resume(rq);
+		}
+		if (v->suspended && viewer_send_direct_locked(s, v, l) != 0) {
 			v->suspended = 0;
 			MHD_resume_connection(v->conn);
 		}
@@ -311,6 +420,7 @@ relay_stats(struct relay *r, struct relay_stats *st)
 	pthread_mutex_unlock(&r->mu);
 	st->records = atomic_load(&r->records);
 	st->viewers_cut = atomic_load(&r->cut);
+	st->direct = atomic_load(&r->direct);
 	st->sessions_total = atomic_load(&r->started);
 }
 
@@ -328,6 +438,7 @@ relay_join(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms,
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return RELAY_ERR;
 	atomic_init(&v->refs, 2);
+	v->fd = -1;
 	pthread_mutex_lock(&r->mu);
 	if (r->shut || !relay_chan_connected_locked(r, cam)) {
 		pthread_mutex_unlock(&r->mu);
@@ -394,6 +505,15 @@ relay_viewer_ready(struct relay_viewer *v, struct req *rq)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return ret;
+}
+
+void
+relay_viewer_direct(struct relay_viewer *v, int fd, size_t room)
+{
+	pthread_mutex_lock(&v->s->mu);
+	v->fd = fd;
+	v->room = room;
+	pthread_mutex_unlock(&v->s->mu);
 }
 
 int
@@ -550,7 +670,7 @@ sess_push(struct sess *s, const struct live_event *ev)
 			log_warn("relay", "action=cut reason=\"viewer too slow\" behind=%llu",
 			    (unsigned long long)(s->total - (v->cur->cum + v->off)));
 		}
-	sess_wake_locked(s);
+	sess_wake_push_locked(s, l);
 	pthread_mutex_unlock(&s->mu);
 	lrec_unref(old_tail);
 	lrec_unref(old_gop);

@@ -54,6 +54,7 @@ struct relay_stats {
 	unsigned uploads;         /* agent uploads attached */
 	uint64_t records;         /* records relayed (total) */
 	uint64_t viewers_cut;     /* viewers cut off for falling behind (total) */
+	uint64_t direct;          /* records written to viewers directly (total) */
 	uint64_t sessions_total;  /* sessions started (total) */
 };
 
@@ -103,6 +104,12 @@ int relay_viewer_ready(struct relay_viewer *v, struct req *rq);
 /* libmicrohttpd content reader body for this viewer. */
 ssize_t relay_viewer_read(struct relay_viewer *v, struct MHD_Connection *conn,
     char *buf, size_t max);
+
+/* Let the relay write records straight to this viewer's socket fd
+ * (http_stream_socket; -1: never) while its reader is suspended and has
+ * sent everything, as long as the kernel then holds at most room bytes for
+ * it (else libmicrohttpd is resumed and sends). */
+void relay_viewer_direct(struct relay_viewer *v, int fd, size_t room);
 
 /* The viewer's session id into sid. Returns 0. */
 int relay_viewer_session(const struct relay_viewer *v, uint8_t sid[RELAY_ID_LEN]);

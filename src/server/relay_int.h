@@ -38,7 +38,7 @@ struct relay {
 	struct relay_chan *chans;
 	int shut;
 	unsigned nsessions, nviewers, nchans, nuploads;
-	atomic_uint_fast64_t records, cut, started;
+	atomic_uint_fast64_t records, cut, started, direct;
 };
 
 /* relay_chan.c, with r->mu held: queue a line (without newline) for the

@@ -125,6 +125,7 @@ h_live_get(struct req *rq)
 	}
 	(void)relay_viewer_session(st->v, sid);
 	http_limit_sndbuf(rq, LIVE_VIEWER_SNDBUF);
+	relay_viewer_direct(st->v, http_stream_socket(rq), LIVE_VIEWER_SNDBUF);
 	auth_hex(sid, RELAY_ID_LEN, sidhex);
 	st->streaming = 1;
 	http_reply_stream(rq, 200, "application/octet-stream", "X-Sealcam-Live-Session",

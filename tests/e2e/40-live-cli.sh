@@ -47,12 +47,43 @@ python3 "$RESTCHECK" "$T/live.mp4" >"$T/rc-plain.json" 2>&1 &&
 	not_ok "restcheck finds MP4 boxes in the decrypted stream (positive control)" ||
 	ok "restcheck finds MP4 boxes in the decrypted stream (so the ciphertext check can fail)"
 
-# 2. Two viewers, the second joining late; a raw capture of the relay.
+direct=$(metric sealcamd_live_direct_writes_total)
+[ "${direct:-0}" -gt 0 ] &&
+	ok "the relay wrote $direct records straight to the viewer's socket (the stream above decodes)" ||
+	not_ok "direct writes to a caught-up viewer" "direct=$direct"
+
+# 2. Two viewers, the second joining late; raw captures of the relay over
+#    HTTP/1.1 (chunked: the relay writes chunks itself), HTTP/1.0 (not
+#    chunked: only libmicrohttpd writes) and HEAD (no body at all).
 "${SC[@]}" live --camera "Front door" -o "$T/a.mp4" --duration 6 2>"$T/a.err" &
 VA=$!
 sleep 2
+curl -s --max-time 3 --http1.0 -H "Authorization: Bearer $OWNER_TOKEN" \
+	"$SEALCAMD_URL/v1/cameras/$CAM_ID/live" -o "$T/raw10.bin" &
+R10=$!
 curl -s --max-time 3 -H "Authorization: Bearer $OWNER_TOKEN" \
 	"$SEALCAMD_URL/v1/cameras/$CAM_ID/live" -o "$T/raw.bin"
+wait $R10
+# Records are framed back to back after the head (FORMAT.md "Live stream"):
+# a stray byte (say, chunk framing where there is none) breaks the walk.
+walk() {
+	python3 - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+i = b.find(b"\x01\x00\x00\x00", 100)
+while i >= 0 and b[i + 8:i + 16] != bytes(8):
+	i = b.find(b"\x01\x00\x00\x00", i + 1)
+n, last = 0, None
+while i >= 0 and i + 24 <= len(b):
+	t, f, r, L, idx = struct.unpack(">BBHIQ", b[i:i + 16])
+	if t not in (1, 2, 3) or r != 0 or L < 16 or (last is not None and last > 0 and idx != last + 1):
+		print("# bad record at %d: type %d L %d index %d after %s" % (i, t, L, idx, last))
+		sys.exit(1)
+	last, n, i = idx, n + 1, i + 24 + L + 64
+print("%d records" % n)
+sys.exit(0 if n >= 10 else 1)
+EOF
+}
 [ "$(metric sealcamd_live_sessions)" = 1 ] && ok "two viewers share one live session" ||
 	not_ok "one session for two viewers" "sessions=$(metric sealcamd_live_sessions)"
 "${SC[@]}" live --camera "Front door" -o "$T/b.mp4" --duration 2 2>"$T/b.err" &&
@@ -71,6 +102,30 @@ else
 fi
 head -c 4 "$T/raw.bin" | grep -q SEAL && ok "the raw stream starts with the sealed header (kind 4)" ||
 	not_ok "raw stream starts with SEAL"
+w11=$(walk "$T/raw.bin") && w10=$(walk "$T/raw10.bin") &&
+	ok "raw captures are whole records back to back: HTTP/1.1 $w11, HTTP/1.0 $w10" ||
+	not_ok "raw captures well framed" "1.1: ${w11:-} 1.0: ${w10:-}"
+python3 - "$SEALCAMD_URL" "$CAM_ID" "$OWNER_TOKEN" <<'EOF' && ok "HEAD on the live route: headers, no stream bytes" || not_ok "HEAD live has no body"
+import socket, sys, time, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+s = socket.create_connection((u.hostname, u.port))
+s.sendall(("HEAD /v1/cameras/%s/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+           % (sys.argv[2], sys.argv[3])).encode())
+s.settimeout(0.5)
+got, end = b"", time.time() + 2
+while time.time() < end:
+	try:
+		d = s.recv(65536)
+	except socket.timeout:
+		continue
+	if not d:
+		break
+	got += d
+h, _, body = got.partition(b"\r\n\r\n")
+# libmicrohttpd may end the (empty) chunked body: "0\r\n\r\n", no record.
+print("# %s, body %r" % (h.split(b"\r\n")[0].decode(), body[:16]))
+sys.exit(0 if h.startswith(b"HTTP/1.1 200") and body in (b"", b"0\r\n\r\n") else 1)
+EOF
 
 # 3. A slow viewer is cut off; a normal one beside it is not.
 curl -s --limit-rate 8k --max-time 20 -H "Authorization: Bearer $OWNER_TOKEN" \
