@@ -9,8 +9,8 @@
  * init, gop (the latest keyframe fragment: where a new viewer starts) and
  * tail, and every viewer holds the record it is sending. Memory is thus
  * everything from the oldest viewer position (or the latest keyframe) to
- * the newest record, bounded by viewer_buffer: a viewer further behind is
- * cut off, which drops its reference. A push costs one copy of the record
+ * the newest record, bounded by viewer_buffer beyond the latest keyframe: a
+ * viewer further behind is cut off, which drops its reference. A push costs one copy of the record
  * and O(viewers) cursor checks; a viewer's read copies only into
  * libmicrohttpd's socket buffer.
  *
@@ -661,10 +661,18 @@ sess_push(struct sess *s, const struct live_event *ev)
 			s->gop = lrec_ref(l);
 		}
 	}
-	/* Who is too far behind? They are cut, the others never wait. */
+	/*
+	 * Who is too far behind? They are cut, the others never wait. A
+	 * viewer still inside the latest group of pictures is never cut: a
+	 * new viewer starts at its keyframe, so with long GOPs (or a small
+	 * buffer) it would be "behind" the moment it joins, and the session
+	 * keeps that GOP in memory anyway. Only a viewer behind the latest
+	 * keyframe holds memory of its own, and that is what the limit bounds.
+	 */
 	for (struct relay_viewer *v = s->viewers; v != NULL; v = v->next)
 		if (v->phase == 2 && v->cur != NULL && !v->cut &&
-		    s->total - (v->cur->cum + v->off) > limit) {
+		    s->total - (v->cur->cum + v->off) > limit &&
+		    (s->gop == NULL || v->cur->cum + v->off < s->gop->cum)) {
 			v->cut = 1;
 			atomic_fetch_add(&r->cut, 1);
 			log_warn("relay", "action=cut reason=\"viewer too slow\" behind=%llu",
