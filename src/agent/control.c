@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "camera.h"
+#include "fsutil.h"
 #include "log.h"
 
 #define CONTROL_IO_MS 2000	/* a client has this long to send its line */
@@ -96,23 +97,6 @@ read_line(int fd, char *buf, size_t n)
 	return got > 0 ? 0 : -1;
 }
 
-static void
-write_all(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len > 0) {
-		ssize_t w = write(fd, s, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		len -= (size_t)w;
-	}
-}
-
 /* One command: answer into out (with the newline). */
 static void
 execute(struct control *ctl, char *line, char *out, size_t n)
@@ -169,7 +153,7 @@ control_main(void *cookie)
 			continue;
 		if (read_line(cfd, line, sizeof(line)) == 0) {
 			execute(ctl, line, out, sizeof(out));
-			write_all(cfd, out);
+			(void)fsutil_write_all(cfd, out, strlen(out));
 		}
 		close(cfd);
 	}
@@ -251,7 +235,7 @@ control_send(const char *state_dir, const char *line, char *reply, size_t n)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		goto out;
 	snprintf(buf, sizeof(buf), "%s\n", line);
-	write_all(fd, buf);
+	(void)fsutil_write_all(fd, buf, strlen(buf));
 	/* The reply may span lines (list): read until the peer closes. */
 	{
 		size_t got = 0;

@@ -93,21 +93,29 @@ fsutil_atomic_fd(const struct fsutil_atomic *a)
 }
 
 int
-fsutil_atomic_write(struct fsutil_atomic *a, const void *buf, size_t len)
+fsutil_write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t w = write(a->fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			return -1;
 		}
 		p += w;
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+fsutil_atomic_write(struct fsutil_atomic *a, const void *buf, size_t len)
+{
+	return fsutil_write_all(a->fd, buf, len);
 }
 
 void

@@ -30,6 +30,12 @@ struct fsutil_atomic *fsutil_atomic_open(const char *path, mode_t mode);
 /* The temp file's descriptor, for streaming writes (do not close it). */
 int fsutil_atomic_fd(const struct fsutil_atomic *a);
 
+/*
+ * Write all of buf to fd, retrying short writes and EINTR. 0, or -1 with
+ * errno set (a write that makes no progress is EIO).
+ */
+int fsutil_write_all(int fd, const void *buf, size_t len);
+
 /* Write all of buf (retrying short writes and EINTR). */
 int fsutil_atomic_write(struct fsutil_atomic *a, const void *buf, size_t len);
 

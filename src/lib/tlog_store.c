@@ -50,20 +50,6 @@ static int syncing(const struct tlog_store *s)
 	return !(s->o.flags & TLOG_STORE_NOSYNC);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, (const uint8_t *)buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 static const char *tmp_name(struct ts_staged *f)
 {
 	size_t n = strlen(f->path);
@@ -131,7 +117,7 @@ static int put_file(struct tlog_store *s, const char *rel, const void *buf,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, buf, len) != 0 || close(fd) != 0 ||
+	if (fsutil_write_all(fd, buf, len) != 0 || close(fd) != 0 ||
 	    rename(tmp, path) != 0) {
 		unlink(tmp);
 		goto fail;
@@ -171,7 +157,7 @@ static int stage_file(struct tlog_store *s, const char *rel, const void *buf,
 	f->fd = open(tmp_name(f), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (f->fd < 0)
 		goto fail;
-	if (write_all(f->fd, buf, len) != 0) {
+	if (fsutil_write_all(f->fd, buf, len) != 0) {
 		close(f->fd);
 		unlink(tmp_name(f));
 		goto fail;

@@ -29,6 +29,7 @@
 #include "auth.h"
 #include "blob.h"
 #include "codec.h"
+#include "fsutil.h"
 #include "grant.h"
 #include "http.h"
 #include "jsonv.h"
@@ -182,21 +183,6 @@ doc_complete(struct req *rq, struct gcreate *c)
 	return 0;
 }
 
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 h_grant_create_data(struct req *rq, const uint8_t *buf, size_t len)
 {
@@ -243,7 +229,7 @@ h_grant_create_data(struct req *rq, const uint8_t *buf, size_t len)
 	if ((r = seg_opener_write(c->op, buf, len)) != SEG_OK)
 		return http_fail(rq, 400, "bad_container", "the derivative is not a well-formed"
 		    " sealed object signed by your key: %s", seg_strerror(r));
-	if (write_all(c->fd, buf, len) != 0)
+	if (fsutil_write_all(c->fd, buf, len) != 0)
 		return http_fail(rq, 503, "internal", "cannot store the derivative now");
 	return 0;
 }

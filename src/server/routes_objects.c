@@ -35,6 +35,7 @@
 #include "auth.h"
 #include "blob.h"
 #include "evnotes.h"
+#include "fsutil.h"
 #include "http.h"
 #include "jsonv.h"
 #include "log.h"
@@ -127,21 +128,6 @@ callback_upload_free(struct req *rq)
 }
 
 static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 dio_off(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -181,13 +167,13 @@ dio_flush(struct upload *u)
 	size_t whole = u->diolen & ~(size_t)(DIO_ALIGN - 1);
 	int r = 0;
 
-	if (whole > 0 && write_all(u->fd, u->dio, whole) != 0) {
+	if (whole > 0 && fsutil_write_all(u->fd, u->dio, whole) != 0) {
 		if (errno != EINVAL || dio_off(u->fd) != 0 ||
-		    write_all(u->fd, u->dio, whole) != 0)
+		    fsutil_write_all(u->fd, u->dio, whole) != 0)
 			return -1;
 	}
 	if (whole < u->diolen)
-		r = dio_off(u->fd) == 0 ? write_all(u->fd, u->dio + whole, u->diolen - whole) : -1;
+		r = dio_off(u->fd) == 0 ? fsutil_write_all(u->fd, u->dio + whole, u->diolen - whole) : -1;
 	u->diolen = 0;
 	return r;
 }
@@ -196,7 +182,7 @@ static int
 store_chunk(struct upload *u, const uint8_t *buf, size_t len)
 {
 	if (u->dio == NULL) {
-		if (write_all(u->fd, buf, len) != 0)
+		if (fsutil_write_all(u->fd, buf, len) != 0)
 			return -1;
 		/* Start writeback as the body arrives (asynchronously), so the
 		 * final fsync has little left to wait for. */
