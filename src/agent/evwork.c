@@ -86,28 +86,6 @@ job_free(struct evwork_job *j)
 	free(j);
 }
 
-/* --- thumbnails ------------------------------------------------------------- */
-
-/* Decode one keyframe packet (rings without a running detector). */
-static AVFrame *
-decode_key(const AVCodecParameters *par, const AVPacket *pkt)
-{
-	const AVCodec *dec = avcodec_find_decoder(par->codec_id);
-	AVCodecContext *ctx = NULL;
-	AVFrame *f = NULL;
-
-	if (dec == NULL || (ctx = avcodec_alloc_context3(dec)) == NULL)
-		return NULL;
-	ctx->thread_count = 1;
-	if (avcodec_parameters_to_context(ctx, par) < 0 ||
-	    avcodec_open2(ctx, dec, NULL) < 0 || (f = av_frame_alloc()) == NULL ||
-	    avcodec_send_packet(ctx, pkt) < 0 || avcodec_send_packet(ctx, NULL) < 0 ||
-	    avcodec_receive_frame(ctx, f) < 0)
-		av_frame_free(&f);
-	avcodec_free_context(&ctx);
-	return f;
-}
-
 /* --- notifications ------------------------------------------------------------ */
 
 /* POST /v1/camera/events; one retry on a transport error or 5xx. */
@@ -201,7 +179,7 @@ done:
 
 	/* The thumbnail, then the sealed record. */
 	if (j->frame == NULL && j->key != NULL && j->par != NULL)
-		j->frame = dec = decode_key(j->par, j->key);
+		j->frame = dec = thumb_decode_keyframe(j->par, j->key);
 	if (j->frame != NULL && thumb_frame(j->frame, &jpeg, &jlen) != 0)
 		log_debug("event", "camera=%s msg=\"no thumbnail\"", c->conf.id_hex);
 	if (j->frame == NULL || jlen == 0) {

@@ -55,8 +55,8 @@ callback_seek(void *cookie, int64_t off, int whence)
 }
 
 /* Decode the one keyframe packet: send it, drain the decoder. */
-static AVFrame *
-decode_keyframe(const AVCodecParameters *par, const AVPacket *pkt)
+AVFrame *
+thumb_decode_keyframe(const AVCodecParameters *par, const AVPacket *pkt)
 {
 	const AVCodec *dec = avcodec_find_decoder(par->codec_id);
 	AVCodecContext *ctx = NULL;
@@ -199,7 +199,7 @@ thumb_make(const uint8_t *mp4, size_t len, uint8_t **jpeg, size_t *jlen)
 			break;
 		av_packet_unref(pkt);
 	}
-	if (pkt->data == NULL || (frame = decode_keyframe(par, pkt)) == NULL)
+	if (pkt->data == NULL || (frame = thumb_decode_keyframe(par, pkt)) == NULL)
 		goto out;
 	rc = thumb_frame(frame, jpeg, jlen);
 out:

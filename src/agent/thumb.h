@@ -33,4 +33,15 @@ int thumb_make(const uint8_t *mp4, size_t len, uint8_t **jpeg, size_t *jlen);
 struct AVFrame;
 int thumb_frame(const struct AVFrame *frame, uint8_t **jpeg, size_t *jlen);
 
+/*
+ * Decode one keyframe packet on its own (one thread: one frame, threads
+ * would only cost start-up time): a new frame the caller frees with
+ * av_frame_free, or NULL. thumb_make's decoder, and evwork's for a ring
+ * with no detection frame at hand.
+ */
+struct AVCodecParameters;
+struct AVPacket;
+struct AVFrame *thumb_decode_keyframe(const struct AVCodecParameters *par,
+    const struct AVPacket *pkt);
+
 #endif
