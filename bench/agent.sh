@@ -38,10 +38,10 @@ ffmpeg -nostdin -hide_banner -loglevel error -f lavfi \
 	-b:v 4M -maxrate 4M -bufsize 8M -g 50 -pix_fmt yuv420p "$T/clip.mp4" || exit 1
 
 limit=$("$BIN/bench/remux" "$T/clip.mp4" 5) || exit 1
-DETECT=()
+AGENT_ARGS=()
 WHAT="detection on the main stream (reduced-cost decoding)"
 if [ -n "${RECORD:-}" ]; then
-	DETECT=(--record "$RECORD")
+	AGENT_ARGS=(--record "$RECORD")
 	WHAT="record $RECORD"
 fi
 if [ "${SUBSTREAM:-0}" = 1 ]; then
@@ -49,13 +49,13 @@ if [ "${SUBSTREAM:-0}" = 1 ]; then
 		-i testsrc2=size=640x360:rate=25 -t 40 -c:v libx264 -preset ultrafast \
 		-b:v 600k -maxrate 600k -bufsize 1200k -g 50 -bf 0 -pix_fmt yuv420p \
 		"$T/sub.mp4" || exit 1
-	DETECT+=(--detect-source "$T/sub.mp4")
+	AGENT_ARGS+=(--detect-source "$T/sub.mp4")
 	WHAT="detection on a 640x360 substream"
 fi
 
 start_sealcamd "$T/server" || { echo "sealcamd did not start"; exit 1; }
 agent_owner "$T" bench@example.com || { echo "signup failed"; exit 1; }
-agent_pair "$T" Bench "$T/clip.mp4" --loop "${DETECT[@]}" || {
+agent_pair "$T" Bench "$T/clip.mp4" --loop "${AGENT_ARGS[@]}" || {
 	echo "pairing failed"; tail -20 "$AGENT_LOG"; exit 1; }
 agent_wait_log "status=201" 30 || { echo "no upload"; exit 1; }
 if [ -n "${LABELS:-}" ]; then
