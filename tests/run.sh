@@ -10,7 +10,8 @@
 #
 # Environment: BUILD (build dir), TESTS (glob filter on test names),
 # FUZZ_SECONDS (0 = skip fuzzing), TEST_TIMEOUT (seconds per test),
-# TEST_JOBS (tests at once, default 3).
+# TEST_JOBS (tests at once, default 3), TMPDIR (parent of the run's
+# temporary directory).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -20,6 +21,27 @@ FILTER=${TESTS:-*}
 LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
 export BUILD SEALCAM_ROOT=$PWD
+
+# Every test's temporary files go under one directory per run, removed when
+# the run ends: a test killed by its timeout (SIGKILL skips its own cleanup)
+# then leaves nothing behind (end-to-end dirs reach ~200 MB each). Dirs of
+# earlier runs whose run.sh no longer exists (killed) are removed first.
+TMPBASE=${TMPDIR:-/tmp}
+for d in "$TMPBASE"/sealcam-run.*; do
+	[ -d "$d" ] || continue
+	kill -0 "${d##*.}" 2>/dev/null && continue
+	chmod -R u+w "$d" 2>/dev/null
+	rm -rf "$d"
+done
+RUNTMP=$TMPBASE/sealcam-run.$$
+mkdir -p "$RUNTMP" || exit 1
+cleanup_runtmp() {
+	chmod -R u+w "$RUNTMP" 2>/dev/null
+	rm -rf "$RUNTMP"
+}
+trap cleanup_runtmp EXIT
+trap 'exit 130' INT TERM
+export TMPDIR=$RUNTMP
 
 # Tests run TEST_JOBS at a time (default 3): most end-to-end time is spent
 # waiting on real-time video and restarts, not on the CPU. Each test writes
