@@ -7,15 +7,23 @@
 //      signing key for cameras it owns; for a shared camera, the owner key
 //      pinned in this browser the first time (its fingerprint is shown so
 //      it can be compared with the owner's);
-//   3. no keyring older than one seen before; no swapped camera key.
+//   3. no keyring older than one seen before; no swapped camera key;
+//   4. the keyring in force is in the transparency log: its receipt
+//      verifies under the log key pinned in this browser, in a tree
+//      consistent with the last one this browser verified (tlog.js), so
+//      nobody — not even someone holding the owner's key — can add a
+//      viewer without it showing in the owner's history.
 //
 // Only a camera that passes all of this gets a camera key to verify
 // footage with.
 import { get } from './api.js';
 import { accountFingerprint, equal, hex, keyFingerprint, unb64, unhex } from './codec.js';
-import { keyringVerify, ROLE } from './keyring.js';
+import { keyringHash, keyringVerify, ROLE } from './keyring.js';
 import { getTrust, putTrust } from './keystore.js';
 import { cameraId } from './seal.js';
+import { LogError, pinnedKey, verifyReceipt } from './tlog.js';
+
+const T_KEYRING = 1; // log entry type: keyring published (src/lib/tlog_entry.h)
 
 export class TrustError extends Error {
   constructor(msg) {
@@ -24,10 +32,11 @@ export class TrustError extends Error {
   }
 }
 
+// The keyring in force and its log receipt: { bytes, log }.
 async function fetchKeyring(camIdHex) {
   const r = await get(`/v1/cameras/${camIdHex}/keyring`);
   try {
-    return unb64(r.keyring);
+    return { bytes: unb64(r.keyring), log: r.log };
   } catch {
     throw new TrustError('the server sent a keyring that is not valid base64');
   }
@@ -73,7 +82,7 @@ export async function trustCamera(cam, me) {
     firstSight = true;
   }
 
-  const bytes = await fetchKeyring(cam.camera_id);
+  const { bytes, log } = await fetchKeyring(cam.camera_id);
   let kr;
   try {
     kr = keyringVerify(bytes, ownerPk, id, 0);
@@ -88,6 +97,15 @@ export async function trustCamera(cam, me) {
       `seen epoch ${pinned.epoch}: refusing an older keyring`);
   if (pinned && pinned.cameraPk && !equal(pinned.cameraPk, cameraPk))
     throw new TrustError(`camera "${name}" now has a different camera key than this browser remembered; refusing it`);
+  try {
+    const { key } = await pinnedKey();
+    await verifyReceipt(log, key, { type: T_KEYRING, subject: id, number: kr.epoch, commitment: keyringHash(bytes),
+      what: 'keyring' });
+  } catch (e) {
+    if (!(e instanceof LogError)) throw e;
+    throw new TrustError(`the keyring in force for camera "${name}" (epoch ${kr.epoch}) is not proven to be in the ` +
+      `transparency log (${e.message}): refusing its footage`);
+  }
   if (!pinned || kr.epoch > (pinned.epoch || 0) || firstSight)
     await putTrust(me.accountId, cam.camera_id, { ownerPk, cameraPk, epoch: kr.epoch, name, role: cam.role });
   return {
