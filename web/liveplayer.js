@@ -14,19 +14,25 @@
 // buffered ahead of the playhead. Glass to glass ≈ behindMs + bufferMs.
 
 import { LiveReader, REC_INIT, REC_FRAG, REC_END } from './live.js';
+import { boxes, mimeOf, moovTracks } from './mp4.js';
 
 const LIVE_EDGE_MAX_S = 1.5;   // further behind than this: jump
 const LIVE_EDGE_TARGET_S = 0.2; // ... to this far behind the newest data
 const KEEP_BEHIND_S = 10;      // drop buffered video older than this
 
-// The codec string MSE needs, from the init segment's avcC box.
-function codecOf(init) {
-  for (let i = 4; i + 8 < init.length; i++)
-    if (init[i] === 0x61 && init[i + 1] === 0x76 && init[i + 2] === 0x63 && init[i + 3] === 0x43) {
-      const h = (b) => b.toString(16).padStart(2, '0');
-      return `avc1.${h(init[i + 5])}${h(init[i + 6])}${h(init[i + 7])}`;
-    }
-  throw new Error('live: init segment without an H.264 (avcC) track');
+// The MSE type of the stream, from the init segment's tracks: H.264
+// video, and AAC audio when the camera has a microphone.
+function mimeOfInit(init) {
+  let tracks;
+  try {
+    const moov = boxes(init).find((x) => x.type === 'moov');
+    tracks = moov ? moovTracks(init, moov) : [];
+  } catch (e) {
+    throw new Error('live: malformed init segment: ' + e.message);
+  }
+  if (!tracks.some((t) => t.kind === 'video' && /^avc[13]\./.test(t.codec || '')))
+    throw new Error('live: init segment without an H.264 (avcC) track');
+  return mimeOf({ tracks });
 }
 
 export function playLive(o) {
@@ -73,7 +79,7 @@ export function playLive(o) {
       if (eof) break;
       for (const ev of reader.push(value)) {
         if (ev.type === REC_INIT) {
-          sb = ms.addSourceBuffer(`video/mp4; codecs="${codecOf(ev.pt)}"`);
+          sb = ms.addSourceBuffer(mimeOfInit(ev.pt));
           sb.mode = 'segments';
           sb.addEventListener('updateend', () => { edge(); pump(); });
           queue.push(ev.pt);

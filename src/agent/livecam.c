@@ -37,7 +37,8 @@ struct livecam {
 	pthread_cond_t cv;
 	int stopping;		/* no new sessions; end the current one */
 	AVCodecParameters *par;	/* the recording run's video, NULL between runs */
-	AVRational tb;
+	AVCodecParameters *apar;	/* ... and its audio, NULL if none */
+	AVRational tb, atb;
 	/* The session (under mu). */
 	int have;
 	int uploading;
@@ -201,8 +202,19 @@ callback_mux_out(void *cookie, int is_init, int key, int64_t t,
 	    !is_init && key ? LIVE_FLAG_KEY : 0, t, data, len);
 }
 
+/* A copy of par in *dst (NULL if par is NULL or on failure). */
+static void
+params_set(AVCodecParameters **dst, const AVCodecParameters *par)
+{
+	avcodec_parameters_free(dst);
+	if (par != NULL && (*dst = avcodec_parameters_alloc()) != NULL &&
+	    avcodec_parameters_copy(*dst, par) < 0)
+		avcodec_parameters_free(dst);
+}
+
 void
-livecam_run(struct livecam *l, const AVCodecParameters *par, AVRational tb)
+livecam_run(struct livecam *l, const AVCodecParameters *par, AVRational tb,
+    const AVCodecParameters *apar, AVRational atb)
 {
 	if (l == NULL)
 		return;
@@ -211,25 +223,24 @@ livecam_run(struct livecam *l, const AVCodecParameters *par, AVRational tb)
 	 * was set up for the old ones, so the session ends. */
 	if (l->mux != NULL)
 		end_locked(l, par ? "source restarted" : "source ended");
-	avcodec_parameters_free(&l->par);
-	if (par != NULL && (l->par = avcodec_parameters_alloc()) != NULL &&
-	    avcodec_parameters_copy(l->par, par) < 0)
-		avcodec_parameters_free(&l->par);
+	params_set(&l->par, par);
+	params_set(&l->apar, par != NULL ? apar : NULL);
 	l->tb = tb;
+	l->atb = atb;
 	pthread_mutex_unlock(&l->mu);
 }
 
 void
-livecam_feed(struct livecam *l, const AVPacket *pkt, int64_t t)
+livecam_feed(struct livecam *l, int stream, const AVPacket *pkt, int64_t t)
 {
 	if (l == NULL || !atomic_load(&l->active))
 		return;
 	pthread_mutex_lock(&l->mu);
 	if (l->have && !l->ended && !l->broken && l->par != NULL) {
-		if (l->mux == NULL && (pkt->flags & AV_PKT_FLAG_KEY))
-			l->mux = livemux_new(l->par, l->tb, l->c->conf.live_frag_ms,
-			    callback_mux_out, l);
-		if (l->mux != NULL && livemux_push(l->mux, pkt, t) != 0)
+		if (l->mux == NULL && stream == 0 && (pkt->flags & AV_PKT_FLAG_KEY))
+			l->mux = livemux_new(l->par, l->tb, l->apar, l->atb,
+			    l->c->conf.live_frag_ms, callback_mux_out, l);
+		if (l->mux != NULL && livemux_push(l->mux, stream, pkt, t) != 0)
 			end_locked(l, "mux failed");
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -491,6 +502,7 @@ livecam_stop(struct livecam *l)
 		pthread_join(l->up_thr, NULL);
 	drop_locked(l);
 	avcodec_parameters_free(&l->par);
+	avcodec_parameters_free(&l->apar);
 	httpc_free(l->chan_http);
 	httpc_free(l->up_http);
 	pthread_mutex_destroy(&l->mu);

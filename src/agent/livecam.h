@@ -8,7 +8,8 @@
  *   upload   streams a session's sealed bytes as one chunked
  *            POST /v1/camera/live/{session}; when the server closes it
  *            (nobody watches any more) the session ends.
- * The recorder thread feeds every demuxed video packet to livecam_feed():
+ * The recorder thread feeds every demuxed packet (video, and AAC audio
+ * when the source has it) to livecam_feed():
  * with no session running that is one atomic load; with one, the packet is
  * muxed into a live fragment (livemux), sealed (core live.h: fresh live
  * key sealed to the current keyring, record AEAD + camera signature) and
@@ -34,11 +35,13 @@ struct livecam *livecam_start(struct camera *c, const char *token);
 /* End any session (END record sent if possible) and stop. NULL: no-op. */
 void livecam_stop(struct livecam *l);
 
-/* Recorder: a new recording run begins with these video parameters
- * (copied), or ends (par NULL: a running session ends with END). */
-void livecam_run(struct livecam *l, const AVCodecParameters *par, AVRational tb);
+/* Recorder: a new recording run begins with these video (and audio, or
+ * NULL) parameters (copied), or ends (vpar NULL: a running session ends
+ * with END). */
+void livecam_run(struct livecam *l, const AVCodecParameters *vpar, AVRational vtb,
+    const AVCodecParameters *apar, AVRational atb);
 
-/* Recorder: one packet of stream 0 (video) captured at wall_ms. */
-void livecam_feed(struct livecam *l, const AVPacket *pkt, int64_t wall_ms);
+/* Recorder: one packet of stream 0 (video) or 1 (audio) captured at wall_ms. */
+void livecam_feed(struct livecam *l, int stream, const AVPacket *pkt, int64_t wall_ms);
 
 #endif

@@ -22,6 +22,10 @@ struct livemux {
 	AVFormatContext *oc;
 	AVIOContext *pb;
 	AVRational tb;
+	AVRational atb;		/* audio's time base; audio = 0: no audio track */
+	int audio;
+	int64_t abase;		/* the first video dts in atb */
+	int64_t alast_dts;
 	uint32_t frag_ms;
 	livemux_out_fn *out;
 	void *cookie;
@@ -50,7 +54,8 @@ callback_write(void *cookie, uint8_t *data, int n)
 }
 
 struct livemux *
-livemux_new(const AVCodecParameters *video, AVRational vtb, uint32_t frag_ms,
+livemux_new(const AVCodecParameters *video, AVRational vtb,
+    const AVCodecParameters *audio, AVRational atb, uint32_t frag_ms,
     livemux_out_fn *out, void *cookie)
 {
 	struct livemux *m;
@@ -82,6 +87,16 @@ livemux_new(const AVCodecParameters *video, AVRational vtb, uint32_t frag_ms,
 		goto fail;
 	st->codecpar->codec_tag = 0;
 	st->time_base = vtb;
+	if (audio != NULL && audio->codec_id == AV_CODEC_ID_AAC &&
+	    audio->extradata_size > 0 && atb.num > 0 && atb.den > 0) {
+		if ((st = avformat_new_stream(m->oc, NULL)) == NULL ||
+		    avcodec_parameters_copy(st->codecpar, audio) < 0)
+			goto fail;
+		st->codecpar->codec_tag = 0;
+		st->time_base = atb;
+		m->atb = atb;
+		m->audio = 1;
+	}
 	return m;
 fail:
 	livemux_free(m);
@@ -149,7 +164,56 @@ flush(struct livemux *m)
 }
 
 int
-livemux_push(struct livemux *m, const AVPacket *in, int64_t wall_ms)
+livemux_has_audio(const struct livemux *m)
+{
+	return m != NULL && m->audio;
+}
+
+/* Write one packet (already on the muxer's timeline, in time base tb). */
+static int
+write_packet(struct livemux *m, AVPacket *pkt, int stream, AVRational tb)
+{
+	int r;
+
+	pkt->stream_index = stream;
+	av_packet_rescale_ts(pkt, tb, m->oc->streams[stream]->time_base);
+	r = av_write_frame(m->oc, pkt);
+	if (r < 0 || m->overflow) {
+		log_err("livemux", "msg=\"mux failed\" err=\"%s\"",
+		    m->overflow ? "fragment too large" : av_err2str(r));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Audio goes into whatever fragment is being filled: on the video's
+ * timeline (both counted from the first video keyframe), never backwards.
+ */
+static int
+push_audio(struct livemux *m, const AVPacket *in)
+{
+	AVPacket *pkt;
+	int64_t dts = in->dts != AV_NOPTS_VALUE ? in->dts : in->pts;
+	int r;
+
+	if (!m->audio || !m->started || dts == AV_NOPTS_VALUE)
+		return 0;
+	dts -= m->abase;
+	if (dts < 0 || dts <= m->alast_dts)
+		return 0;	/* from before the picture, or out of order */
+	m->alast_dts = dts;
+	if ((pkt = av_packet_clone(in)) == NULL)
+		return -1;
+	pkt->pts = in->pts != AV_NOPTS_VALUE ? in->pts - m->abase : dts;
+	pkt->dts = dts;
+	r = write_packet(m, pkt, 1, m->atb);
+	av_packet_free(&pkt);
+	return r;
+}
+
+int
+livemux_push(struct livemux *m, int stream, const AVPacket *in, int64_t wall_ms)
 {
 	AVPacket *pkt;
 	int64_t dts, elapsed;
@@ -157,6 +221,11 @@ livemux_push(struct livemux *m, const AVPacket *in, int64_t wall_ms)
 
 	if (m->broken)
 		return -1;
+	if (stream != 0) {
+		if (stream == 1 && push_audio(m, in) != 0)
+			goto broken;
+		return 0;
+	}
 	dts = in->dts != AV_NOPTS_VALUE ? in->dts : in->pts;
 	if (dts == AV_NOPTS_VALUE)
 		return 0;
@@ -165,6 +234,8 @@ livemux_push(struct livemux *m, const AVPacket *in, int64_t wall_ms)
 			return 0;	/* nothing decodable before a keyframe */
 		m->base = dts;
 		m->last_dts = INT64_MIN;
+		m->abase = av_rescale_q(dts, m->tb, m->atb.num > 0 ? m->atb : m->tb);
+		m->alast_dts = -1;
 		if (start(m, wall_ms) != 0)
 			goto broken;
 	}
@@ -185,7 +256,6 @@ livemux_push(struct livemux *m, const AVPacket *in, int64_t wall_ms)
 	}
 	if ((pkt = av_packet_clone(in)) == NULL)
 		goto broken;
-	pkt->stream_index = 0;
 	pkt->pts = (in->pts != AV_NOPTS_VALUE ? in->pts - m->base : dts);
 	pkt->dts = dts;
 	if (pkt->duration <= 0)
@@ -193,14 +263,10 @@ livemux_push(struct livemux *m, const AVPacket *in, int64_t wall_ms)
 		    av_rescale_q(40, (AVRational){ 1, 1000 }, m->tb);
 	elapsed = av_rescale_q(dts + pkt->duration - m->frag_dts, m->tb,
 	    (AVRational){ 1, 1000 });
-	av_packet_rescale_ts(pkt, m->tb, m->oc->streams[0]->time_base);
-	r = av_write_frame(m->oc, pkt);
+	r = write_packet(m, pkt, 0, m->tb);
 	av_packet_free(&pkt);
-	if (r < 0 || m->overflow) {
-		log_err("livemux", "msg=\"mux failed\" err=\"%s\"",
-		    m->overflow ? "fragment too large" : av_err2str(r));
+	if (r != 0)
 		goto broken;
-	}
 	/* Out as soon as it holds frag_ms: no waiting for the next frame. */
 	if (elapsed >= m->frag_ms && flush(m) != 0)
 		goto broken;

@@ -7,7 +7,8 @@
  * A fragment is closed once it holds frag_ms of video (0: every frame is
  * its own fragment, the lowest latency), and always before a keyframe, so
  * every keyframe begins a fragment: those fragments are where a viewer can
- * start. Video only.
+ * start. AAC audio, when the source has it, rides in the same fragments
+ * (a second track); fragments are cut on the video's clock only.
  */
 #ifndef SEALCAM_AGENT_LIVEMUX_H
 #define SEALCAM_AGENT_LIVEMUX_H
@@ -28,16 +29,26 @@ struct livemux;
 typedef int livemux_out_fn(void *cookie, int is_init, int key, int64_t wall_ms,
     const uint8_t *data, size_t len);
 
-/* A muxer for H.264 video in time base vtb. NULL on failure (logged). */
+/*
+ * A muxer for H.264 video in time base vtb and, if audio is not NULL and is
+ * AAC, that audio in time base atb (other audio codecs: video only, as the
+ * recorder's segmenter). NULL on failure (logged).
+ */
 struct livemux *livemux_new(const AVCodecParameters *video, AVRational vtb,
-    uint32_t frag_ms, livemux_out_fn *out, void *cookie);
+    const AVCodecParameters *audio, AVRational atb, uint32_t frag_ms,
+    livemux_out_fn *out, void *cookie);
+
+/* 1 if the muxer carries an audio track. */
+int livemux_has_audio(const struct livemux *m);
 
 /*
- * Feed one video packet (decode order) captured at wall_ms. Packets before
- * the first keyframe are dropped; the init goes out with the first
- * keyframe. 0, or -1 on a muxer or output failure (the mux is over).
+ * Feed one packet (decode order) of stream 0 (video) or 1 (audio) captured
+ * at wall_ms. Packets before the first video keyframe are dropped (audio
+ * too: it starts with the picture); the init goes out with the first
+ * keyframe. Audio is ignored when the muxer has no audio track. 0, or -1
+ * on a muxer or output failure (the mux is over).
  */
-int livemux_push(struct livemux *m, const AVPacket *pkt, int64_t wall_ms);
+int livemux_push(struct livemux *m, int stream, const AVPacket *pkt, int64_t wall_ms);
 
 void livemux_free(struct livemux *m);
 

@@ -113,7 +113,7 @@ record_run(struct camera *c, struct source *src)
 	apar = source_audio(src, &atb);
 	if ((sgm = segmenter_new(vpar, vtb, apar, atb, &so)) == NULL)
 		return SOURCE_ERR;
-	livecam_run(c->live, vpar, vtb);
+	livecam_run(c->live, vpar, vtb, apar, atb);
 	/* Detection may take this stream's packets (it drops them when it
 	 * runs on a substream, or not at all). */
 	detect_main_begin(c->det, vpar, vtb);
@@ -134,8 +134,7 @@ record_run(struct camera *c, struct source *src)
 		}
 		got = segmenter_push(sgm, stream, pkt, wall, &sg);
 		/* Live view, if anyone watches: the same packets, muxed again. */
-		if (stream == 0)
-			livecam_feed(c->live, pkt, wall);
+		livecam_feed(c->live, stream, pkt, wall);
 		av_packet_unref(pkt);
 		if (got < 0) {
 			r = SOURCE_ERR;
@@ -149,7 +148,7 @@ record_run(struct camera *c, struct source *src)
 	if (segmenter_finish(sgm, &sg) == 1)
 		hold_push(c, &sg);
 	detect_main_end(c->det);
-	livecam_run(c->live, NULL, vtb);
+	livecam_run(c->live, NULL, vtb, NULL, atb);
 	av_packet_free(&pkt);
 	segmenter_free(sgm);
 	return r;

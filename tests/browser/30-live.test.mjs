@@ -1,7 +1,8 @@
 // Live view from the camera page: the Live button streams the camera
 // through sealcamd's relay into the page, where every record is verified
 // and decrypted (web/live.js, web/liveplayer.js) and played; the picture is
-// the camera's (the colour-block clip looping on the agent); a click on the
+// the camera's (the colour-block clip, with a sound track, looping on the
+// agent) and its sound is decoded too; a click on the
 // timeline goes back to recorded footage; the view is in the owner's live
 // history. Screenshots in tests/artifacts/.
 import fs from 'node:fs';
@@ -43,7 +44,7 @@ await L.run(async () => {
   const srv = await L.startSealcamd(path.join(dir, 's'), ['--live-grace', '1s']);
   const url = srv.url;
   const clip = path.join(dir, 'clip.mp4');
-  L.makeColourClip(clip, 3);
+  L.makeColourClip(clip, 3, 640, 360, { audio: true });
   const alice = L.cliSignup(dir, url, 'alice@example.com');
   const cam = await L.pairAgent(dir, url, alice, 'Garden', clip, ['--loop', '--live-fragment-ms', '200']);
   await L.waitFor('the live command channel', () => fs.readFileSync(cam.log, 'utf8').includes('live command channel open'), 30);
@@ -79,6 +80,9 @@ await L.run(async () => {
   check(f && blockOf(f.q) >= 0 && t0 !== null && f.t > t0 + 1.5,
     "Live plays the camera's picture in the page (verified and decrypted there), currentTime advancing",
     JSON.stringify(f));
+  const audio = await page.$eval('video', (v) => ({ bytes: v.webkitAudioDecodedByteCount, muted: v.muted }));
+  check(audio.bytes > 0, "...with the camera's sound: the AAC track is carried live and decoded in the page",
+    JSON.stringify(audio));
   const on = await page.$eval('#live', (b) => b.classList.contains('on') && b.getAttribute('aria-pressed') === 'true');
   const state = await page.$eval('#player-state', (e) => e.textContent);
   check(on && state === '', 'the Live button shows it is on; no message over the picture', state);

@@ -189,8 +189,9 @@ export const PALETTE = [[230, 30, 30], [30, 200, 40], [40, 60, 230], [240, 230, 
 const hexc = (c) => '0x' + c.map((v) => v.toString(16).padStart(2, '0')).join('');
 
 // An H.264 clip of `blocks` 4-second blocks of four coloured quadrants,
-// keyframes every 2 s (so the agent's 4 s segments are the blocks).
-export function makeColourClip(path, blocks = 10, w = 640, hgt = 360) {
+// keyframes every 2 s (so the agent's 4 s segments are the blocks); with
+// audio, an AAC track too (a 440 Hz tone, as a doorbell's microphone).
+export function makeColourClip(path, blocks = 10, w = 640, hgt = 360, { audio = false } = {}) {
   const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y'];
   const n = PALETTE.length;
   for (let k = 0; k < blocks; k++) {
@@ -200,9 +201,11 @@ export function makeColourClip(path, blocks = 10, w = 640, hgt = 360) {
       `drawbox=x=0:y=${hgt / 2}:w=${w / 2}:h=${hgt / 2}:color=${q[2]}:t=fill,` +
       `drawbox=x=${w / 2}:y=${hgt / 2}:w=${w / 2}:h=${hgt / 2}:color=${q[3]}:t=fill`);
   }
+  if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${4 * blocks}`);
   const ins = Array.from({ length: blocks }, (_, k) => `[${k}:v]`).join('');
-  args.push('-filter_complex', `${ins}concat=n=${blocks}:v=1:a=0[v]`, '-map', '[v]',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
+  args.push('-filter_complex', `${ins}concat=n=${blocks}:v=1:a=0[v]`, '-map', '[v]');
+  if (audio) args.push('-map', `${blocks}:a`, '-c:a', 'aac', '-b:a', '64k');
+  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
     '-pix_fmt', 'yuv420p', path);
   const r = runCmd('ffmpeg', args);
   if (r.status !== 0) throw new Error('ffmpeg: ' + r.stderr);

@@ -14,9 +14,10 @@ RESTCHECK=$SEALCAM_ROOT/tests/tools/restcheck.py
 start_sealcamd "$T/s" --live-grace 1s --live-viewer-buffer 512K ||
 	{ not_ok "sealcamd starts"; lib_done; }
 agent_owner "$T" owner@example.com || { not_ok "owner signs up"; lib_done; }
-# A pre-encoded 720p clip, looped in real time: no encoding on the agent
-# (keeps the test light under sanitizers), ~5 Mbit/s, keyframe every 2 s.
-agent_clip "$T/clip.mp4" 8 1280x720 50 || { not_ok "test clip"; lib_done; }
+# A pre-encoded 720p clip with an AAC sound track, looped in real time: no
+# encoding on the agent (keeps the test light under sanitizers), ~5 Mbit/s,
+# keyframe every 2 s.
+agent_clip "$T/clip.mp4" 8 1280x720 50 aac || { not_ok "test clip"; lib_done; }
 agent_pair "$T" "Front door" "$T/clip.mp4" --loop --live-fragment-ms 200 ||
 	{ not_ok "camera pairs"; tail -20 "$AGENT_LOG" | sed 's/^/# /'; lib_done; }
 ok "agent paired (looped 720p clip), keyring accepted"
@@ -41,6 +42,17 @@ p = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_e
 ts = [float(f["pts_time"]) for f in json.loads(p.stdout or b"{}").get("frames", []) if "pts_time" in f]
 ok = p.returncode == 0 and len(ts) >= 90 and all(b > a for a, b in zip(ts, ts[1:])) and ts[-1] - ts[0] >= 4.0
 print("# %d frames, %.2f..%.2f s" % (len(ts), ts[0] if ts else -1, ts[-1] if ts else -1))
+sys.exit(0 if ok else 1)
+EOF
+python3 - "$T/live.mp4" <<'EOF' && ok "...with the camera's sound: an AAC track whose timestamps advance alongside the picture" || not_ok "live stream carries the audio track"
+import json, subprocess, sys
+p = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                    "stream=codec_name:packet=pts_time", "-of", "json", sys.argv[1]], capture_output=True)
+j = json.loads(p.stdout or b"{}")
+codec = (j.get("streams") or [{}])[0].get("codec_name")
+ts = [float(x["pts_time"]) for x in j.get("packets", []) if "pts_time" in x]
+ok = p.returncode == 0 and codec == "aac" and len(ts) >= 150 and all(b > a for a, b in zip(ts, ts[1:])) and ts[-1] - ts[0] >= 4.0
+print("# audio %s: %d packets, %.2f..%.2f s" % (codec, len(ts), ts[0] if ts else -1, ts[-1] if ts else -1))
 sys.exit(0 if ok else 1)
 EOF
 python3 "$RESTCHECK" "$T/live.mp4" >"$T/rc-plain.json" 2>&1 &&

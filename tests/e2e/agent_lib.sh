@@ -20,10 +20,11 @@
 AGENT=$BIN/sealcam-agent
 SEALCAM=$BIN/sealcam
 
-agent_clip() {
-	local out=$1 secs=$2 size=$3 gop=$4
+agent_clip() { # out secs WxH gop [aac: with a 440 Hz AAC sound track]
+	local out=$1 secs=$2 size=$3 gop=$4 audio=()
+	[ "${5:-}" = aac ] && audio=(-f lavfi -i "sine=frequency=440:sample_rate=48000" -c:a aac -b:a 64k)
 	ffmpeg -nostdin -hide_banner -loglevel error -f lavfi \
-		-i "testsrc2=size=$size:rate=25" -t 4 -c:v libx264 -preset ultrafast \
+		-i "testsrc2=size=$size:rate=25" "${audio[@]}" -t 4 -c:v libx264 -preset ultrafast \
 		-g "$gop" -keyint_min "$gop" -sc_threshold 0 -pix_fmt yuv420p \
 		"$out.part.mp4" &&
 	ffmpeg -nostdin -hide_banner -loglevel error -stream_loop $((secs / 4 - 1)) \

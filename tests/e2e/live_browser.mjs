@@ -2,7 +2,7 @@
 //
 // usage: node live_browser.mjs SEALCAMD_URL TOKEN VAULT_FILE CAMERA_ID SECONDS
 //
-// Serves web/live.js and web/liveplayer.js, libsodium.js from node_modules
+// Serves web/live.js, web/liveplayer.js and web/mp4.js, libsodium.js from node_modules
 // and a bare test page from a local HTTP server that also forwards /v1/* to
 // sealcamd (same origin, streamed), opens it in Chromium (/usr/bin/chromium,
 // playwright-core), starts the live player with the owner's keys (the
@@ -26,6 +26,7 @@ const ok = (c, what, detail) => {
 const files = {
   '/live.js': new URL('web/live.js', root),
   '/liveplayer.js': new URL('web/liveplayer.js', root),
+  '/mp4.js': new URL('web/mp4.js', root),
   '/sodium/libsodium-wrappers.mjs': new URL('node_modules/libsodium-wrappers-sumo/dist/modules-sumo-esm/libsodium-wrappers.mjs', root),
   '/sodium/libsodium-sumo.mjs': new URL('node_modules/libsodium-sumo/dist/modules-sumo-esm/libsodium-sumo.mjs', root),
 };
