@@ -32,7 +32,8 @@ function card({ cam, trust, error }, thumbs) {
   if (error) {
     img.append(h('div', { class: 'thumb-msg bad' }, icon('warn', 28), h('span', {}, 'Keys do not check out')));
     note.className = 'form-error small';
-    note.textContent = error.message;
+    // Errors read as sentences here (their text also goes into longer messages).
+    note.textContent = error.message.charAt(0).toUpperCase() + error.message.slice(1) + '.';
   } else if (seq === null || seq === undefined) {
     img.append(h('div', { class: 'thumb-msg' }, icon('camera', 28), h('span', {}, 'No recording yet')));
     note.textContent = 'Waiting for the first recording';

@@ -99,6 +99,7 @@ await L.run(async () => {
   c = await cardAfterLogin();
   check(c.disabled && /epoch 2\) is not proven to be in the transparency log/.test(c.text),
     'the camera whose keyring in force is not in the log is refused, and the page says why', c.text);
+  await page.screenshot({ path: L.artifact('log-refused-desktop.png') });
 
   check(br.errors.length === 0, 'no console errors', br.errors.join('\n'));
   await L.stopProc(cam.agent);
