@@ -156,8 +156,7 @@ function lastCheckpoint(key) {
  * (opened under key) must be one history: same root at the same size,
  * else a consistency proof from the server (GET /v1/log/consistency) from
  * the smaller to the larger. The larger is kept as the new "last". Throws
- * LogError when the log shrank or was rewritten. Calls run one at a time,
- * so concurrent checks cannot store an older tree over a newer one.
+ * LogError when the log shrank or was rewritten.
  */
 async function advance(cp, key) {
   const last = lastCheckpoint(key);
@@ -185,9 +184,13 @@ async function advance(cp, key) {
     localStorage.setItem(CP_STORE, JSON.stringify({ key: key.text, size: cp.size, root: b64(cp.root) }));
 }
 
+// One at a time in this page, and across this browser's tabs (Web Locks)
+// where available: two tabs must not store an older tree over a newer one.
 let advancing = Promise.resolve();
 export function acceptCheckpoint(cp, key) {
-  const p = advancing.then(() => advance(cp, key));
+  const locked = () => (globalThis.navigator && navigator.locks
+    ? navigator.locks.request('sealcam.logcp', () => advance(cp, key)) : advance(cp, key));
+  const p = advancing.then(locked);
   advancing = p.catch(() => {});
   return p;
 }
