@@ -11,7 +11,7 @@ import { route } from './router.js';
 import { session } from './session.js';
 import { sodium } from './sodium.js';
 import { Timeline, fmtTime } from './timeline.js';
-import { fmtAgo, fmtBytes, fmtDay, h, icon, mount, startOfDay, toast } from './ui.js';
+import { fmtAgo, fmtBytes, fmtDay, h, icon, mount, plural, startOfDay, toast } from './ui.js';
 
 const DAY = 24 * 3600 * 1000;
 const REFRESH_MS = 10000;
@@ -174,10 +174,10 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
     else if (feed) feed.setSegments(segments, null);
     const total = segments.reduce((a, s) => a + s.duration_ms, 0);
     summary.textContent = segments.length
-      ? `${segments.length} recordings, ${total < 60000 ? `${Math.round(total / 1000)} s` : `${Math.round(total / 60000)} min`} ` +
+      ? `${plural(segments.length, 'recording')}, ${total < 60000 ? `${Math.round(total / 1000)} s` : `${Math.round(total / 60000)} min`} ` +
         `on ${fmtDay(day).toLowerCase()}` +
         (notMine.length ? ` · ${notMine.length} not shared with you` : '') +
-        (events.length ? ` · ${events.length} events` : '')
+        (events.length ? ` · ${plural(events.length, 'event')}` : '')
       : `Nothing recorded on ${fmtDay(day).toLowerCase()}.`;
     if (!keepPosition) {
       if (objs.length) timeline.fit(objs[0].start_ms, Math.max(...objs.map((o) => o.start_ms + o.duration_ms)));
@@ -325,7 +325,7 @@ route('camera/([0-9a-f]{32})', async (idHex) => {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
-      dlState.textContent = `Saved ${name}: ${pick.length} recordings verified, ${fmtBytes(bytes)}.`;
+      dlState.textContent = `Saved ${name}: ${plural(pick.length, 'recording')} verified, ${fmtBytes(bytes)}.`;
     } catch (e) {
       dlState.textContent = e.message;
     } finally {

@@ -99,6 +99,11 @@ export function startOfDay(ms) {
   return d.getTime();
 }
 
+// "1 recording", "3 recordings".
+export function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export function fmtBytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1 << 20) return `${(n / 1024).toFixed(0)} KiB`;
