@@ -20,8 +20,9 @@ const LIVE_EDGE_MAX_S = 1.5;   // further behind than this: jump
 const LIVE_EDGE_TARGET_S = 0.2; // ... to this far behind the newest data
 const KEEP_BEHIND_S = 10;      // drop buffered video older than this
 
-// The MSE type of the stream, from the init segment's tracks: H.264
-// video, and AAC audio when the camera has a microphone.
+// The MSE type of the stream, from the init segment's tracks: H.264 (or
+// H.265, where the browser plays it) video, and AAC audio when the camera
+// has a microphone.
 function mimeOfInit(init) {
   let tracks;
   try {
@@ -30,9 +31,13 @@ function mimeOfInit(init) {
   } catch (e) {
     throw new Error('live: malformed init segment: ' + e.message);
   }
-  if (!tracks.some((t) => t.kind === 'video' && /^avc[13]\./.test(t.codec || '')))
-    throw new Error('live: init segment without an H.264 (avcC) track');
-  return mimeOf({ tracks });
+  const video = tracks.find((t) => t.kind === 'video' && /^(avc[13]|hev1|hvc1)\./.test(t.codec || ''));
+  if (!video) throw new Error('live: init segment without an H.264 or H.265 track');
+  const mime = mimeOf({ tracks });
+  if (!MediaSource.isTypeSupported(mime))
+    throw new Error(`live: this browser cannot play this camera's video (${video.codec}); ` +
+      "'sealcam live' on the command line can.");
+  return mime;
 }
 
 export function playLive(o) {

@@ -52,6 +52,24 @@ const child = (b, box, type) => boxes(b, box.body, box.end).find((x) => x.type =
 const children = (b, box, type) => boxes(b, box.body, box.end).filter((x) => x.type === type);
 
 // Tracks of a moov: [{ id, kind: 'video'|'audio'|..., timescale, codec }].
+// RFC 6381 codec string of H.265 from its hvcC (ISO/IEC 14496-15 E.3),
+// e.g. 'hev1.1.6.L93.B0': profile space and idc, the compatibility flags
+// bit-reversed in hex, tier and level, constraint bytes without trailing
+// zero bytes. null if the box is too short.
+function hevcCodec(type, c) {
+  if (c.length < 13) return null;
+  let flags = u32(c, 2), rev = 0;
+  for (let i = 0; i < 32; i++) {
+    rev = ((rev << 1) | (flags & 1)) >>> 0;
+    flags >>>= 1;
+  }
+  const cons = Array.from(c.subarray(6, 12));
+  while (cons.length && cons[cons.length - 1] === 0) cons.pop();
+  const hx = (v) => v.toString(16).toUpperCase();
+  return `${type}.${['', 'A', 'B', 'C'][c[1] >> 6]}${c[1] & 0x1f}.${hx(rev)}.${(c[1] & 0x20) ? 'H' : 'L'}${c[12]}` +
+    cons.map((v) => '.' + hx(v)).join('');
+}
+
 export function moovTracks(b, moov) {
   const tracks = [];
   for (const trak of children(b, moov, 'trak')) {
@@ -75,6 +93,9 @@ export function moovTracks(b, moov) {
         const avcC = boxes(b, e.body + 78, e.end).find((x) => x.type === 'avcC');
         const hx = (v) => v.toString(16).padStart(2, '0');
         if (avcC) codec = `${e.type}.${hx(b[avcC.body + 1])}${hx(b[avcC.body + 2])}${hx(b[avcC.body + 3])}`;
+      } else if (e && (e.type === 'hvc1' || e.type === 'hev1')) {
+        const hvcC = boxes(b, e.body + 78, e.end).find((x) => x.type === 'hvcC');
+        if (hvcC) codec = hevcCodec(e.type, b.subarray(hvcC.body, hvcC.end));
       } else if (e && e.type === 'mp4a') {
         codec = 'mp4a.40.2';
       } else if (e) {

@@ -72,7 +72,11 @@ export class MsePlayer {
   // change between recording runs: changeType where the browser has it).
   _ensure(mime) {
     if (!this.ms || this.ms.readyState !== 'open') throw new Error('the video player is not open');
-    if (!this.supports(mime)) throw new Error(`this browser cannot play ${mime}`);
+    if (!this.supports(mime)) {
+      const codecs = (/codecs="([^"]*)"/.exec(mime) || [])[1] || mime;
+      throw new Error(`This browser cannot play this camera's video (${codecs}); ` +
+        "'sealcam clips get' on the command line exports it as an MP4 file.");
+    }
     if (!this.sb) {
       this.sb = this.ms.addSourceBuffer(mime);
       this.sb.mode = 'segments';

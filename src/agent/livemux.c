@@ -62,8 +62,10 @@ livemux_new(const AVCodecParameters *video, AVRational vtb,
 	unsigned char *iobuf = NULL;
 	AVStream *st;
 
-	if (video->codec_id != AV_CODEC_ID_H264 || video->extradata_size <= 0) {
-		log_err("livemux", "msg=\"live view needs H.264 with SPS/PPS\"");
+	if ((video->codec_id != AV_CODEC_ID_H264 && video->codec_id !=
+	    AV_CODEC_ID_HEVC) || video->extradata_size <= 0) {
+		log_err("livemux", "msg=\"live view needs H.264 or H.265 with "
+		    "parameter sets\"");
 		return NULL;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL)

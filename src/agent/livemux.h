@@ -1,5 +1,5 @@
 /*
- * livemux — the live view's fragmented MP4: the same demuxed H.264
+ * livemux — the live view's fragmented MP4: the same demuxed H.264 (or H.265)
  * packets the recorder segments, muxed again (stream copy, no re-encode)
  * into an init segment and short fragments, each handed out as soon as it
  * is complete (docs/FORMAT.md "Live stream plaintext").
@@ -30,7 +30,7 @@ typedef int livemux_out_fn(void *cookie, int is_init, int key, int64_t wall_ms,
     const uint8_t *data, size_t len);
 
 /*
- * A muxer for H.264 video in time base vtb and, if audio is not NULL and is
+ * A muxer for H.264 or H.265 video in time base vtb and, if audio is not NULL and is
  * AAC, that audio in time base atb (other audio codecs: video only, as the
  * recorder's segmenter). NULL on failure (logged).
  */

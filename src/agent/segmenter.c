@@ -80,7 +80,8 @@ segmenter_new(const AVCodecParameters *video, AVRational vtb,
 	unsigned char *iobuf = NULL;
 	int r;
 
-	if (video->codec_id != AV_CODEC_ID_H264 || o->target_ms <
+	if ((video->codec_id != AV_CODEC_ID_H264 &&
+	    video->codec_id != AV_CODEC_ID_HEVC) || o->target_ms <
 	    SEGMENTER_TARGET_MS_MIN || o->max_ms < o->target_ms ||
 	    o->max_ms > SEGMENTER_MAX_MS_MAX || o->max_bytes <
 	    4 * SEGMENTER_MOOF_SLACK) {
@@ -90,8 +91,8 @@ segmenter_new(const AVCodecParameters *video, AVRational vtb,
 		return NULL;
 	}
 	if (video->extradata_size <= 0) {
-		log_err("segmenter", "msg=\"H.264 stream without SPS/PPS "
-		    "(extradata); cannot write an init segment\"");
+		log_err("segmenter", "msg=\"video stream without parameter "
+		    "sets (extradata); cannot write an init segment\"");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)

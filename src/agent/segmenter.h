@@ -46,7 +46,7 @@ struct segment {
 };
 
 /*
- * A segmenter for one recording run. video is H.264 (required) in time base
+ * A segmenter for one recording run. video is H.264 or H.265 in time base
  * vtb; audio (AAC) may be NULL. Parameters are copied. NULL on failure.
  */
 struct segmenter *segmenter_new(const AVCodecParameters *video, AVRational vtb,

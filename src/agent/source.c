@@ -160,11 +160,16 @@ source_open(const char *spec, const struct source_opts *o)
 	if (r >= 0 && s->ic->streams[r]->codecpar->codec_id == AV_CODEC_ID_AAC)
 		s->ai = r;
 	vs = s->ic->streams[s->vi];
-	if (vs->codecpar->codec_id != AV_CODEC_ID_H264) {
+	/* Cameras and files: stream copy of H.264 or H.265 (many IP cameras
+	 * default to H.265); re-encoding a camera's main stream would cost a
+	 * core per camera. */
+	if ((s->type == SOURCE_RTSP || s->type == SOURCE_FILE) &&
+	    vs->codecpar->codec_id == AV_CODEC_ID_HEVC) {
+		/* copied as it is */
+	} else if (vs->codecpar->codec_id != AV_CODEC_ID_H264) {
 		if (s->type == SOURCE_RTSP || s->type == SOURCE_FILE) {
-			/* Stream copy only: re-encoding a camera's main stream
-			 * would cost a core per camera. */
-			log_err("source", "msg=\"video is not H.264\" codec=%s",
+			log_err("source", "msg=\"video is neither H.264 nor "
+			    "H.265\" codec=%s",
 			    avcodec_get_name(vs->codecpar->codec_id));
 			goto fail;
 		}

@@ -1,16 +1,19 @@
 /*
  * source — where a camera's video comes from, as compressed packets.
  *
- *	rtsp://... (rtsps://)   IP camera, RTSP over TCP, stream copy
+ *	rtsp://... (rtsps://)   IP camera, RTSP over TCP, stream copy (H.264
+ *	                        or H.265)
  *	/dev/videoN             V4L2 device: H.264 is copied, anything else
  *	                        (MJPEG, raw) is encoded to H.264 here
  *	testsrc                 lavfi testsrc2 1280x720 at 25 fps, encoded to
  *	                        H.264 in-process (libx264 via libavcodec)
  *	lavfi:<graph>           any lavfi graph, encoded likewise
- *	anything else           a media file, stream copy, paced in real time
- *	                        by its timestamps (optionally looped)
+ *	anything else           a media file, stream copy (H.264 or H.265),
+ *	                        paced in real time by its timestamps
+ *	                        (optionally looped)
  *
- * A source hands out H.264 video as stream 0 and, when the input has AAC
+ * A source hands out H.264 or H.265 video as stream 0 (H.265 only from
+ * cameras and files that deliver it: it is never made here), and, when the input has AAC
  * audio, that audio as stream 1, with timestamps that only increase
  * (looping keeps counting). Reconnecting is the caller's job: a live source
  * that fails returns SOURCE_ERR and is reopened (camera.c, with backoff).
@@ -71,7 +74,7 @@ struct source *source_open(const char *spec, const struct source_opts *o);
 /* Close. source_free(NULL) is a no-op. */
 void source_free(struct source *s);
 
-/* The H.264 video parameters and their time base (valid until free). */
+/* The video (H.264 or H.265) parameters and their time base (valid until free). */
 const AVCodecParameters *source_video(const struct source *s, AVRational *tb);
 
 /* The AAC audio parameters, or NULL when there is no usable audio. */

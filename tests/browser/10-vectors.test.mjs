@@ -208,6 +208,22 @@ await run(async () => {
   }
   check(results.length > 40, `ran ${results.length} vector checks in the browser`);
 
+  // The MSE type of an H.265 camera's footage (web/mp4.js, from hvcC):
+  // x265's Main profile, 640x360 at 25 fps, progressive -> hev1.1.6.L63.90.
+  const hevc = path.join(tmpDir(), 'hevc.mp4');
+  const enc = runCmd('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '1',
+    '-c:v', 'libx265', '-x265-params', 'log-level=error', '-movflags', 'empty_moov+frag_keyframe+default_base_moof', hevc]);
+  const hv = enc.status === 0 && await page.evaluate(async (bytes) => {
+    const mp4 = await import('/mp4.js');
+    const b = new Uint8Array(bytes);
+    const tracks = mp4.moovTracks(b, mp4.boxes(b).find((x) => x.type === 'moov'));
+    const mime = mp4.mimeOf({ tracks });
+    return { codec: tracks[0].codec, mime, playable: MediaSource.isTypeSupported(mime) };
+  }, [...fs.readFileSync(hevc)]);
+  check(hv && hv.codec === 'hev1.1.6.L63.90' && hv.mime === 'video/mp4; codecs="hev1.1.6.L63.90"',
+    `an H.265 track gets its full RFC 6381 codec string (${hv && hv.codec}; this Chromium ` +
+    `${hv && hv.playable ? 'plays' : 'does not play'} it)`, JSON.stringify(hv) + enc.stderr);
+
   // The transparency log's Merkle proofs (web/tlog.js) against the shared
   // RFC 9162 vectors the C library passes (tests/unit/tlog.c): every
   // inclusion and consistency case, positive and negative.
