@@ -31,6 +31,7 @@ static const struct config_key {
 	{ "session_ttl", CT_MS, S(session_ttl_ms), 3650ull * 86400000, "session lifetime (s, m, h, d suffixes; plain = seconds)" },
 	{ "threads", CT_UINT, S(threads), 256, "HTTP worker threads (epoll, one pool)" },
 	{ "commit_threads", CT_UINT, S(commit_threads), 64, "threads making uploads durable (fsync, rename, commit)" },
+	{ "upload_buffers", CT_UINT, S(upload_buffers), 256, "whole-object upload buffers of 4 MiB, allocated at start (0: stream every upload)" },
 	{ "max_connections", CT_UINT, S(max_connections), 1u << 20, "concurrent connections in all" },
 	{ "header_timeout", CT_UINT, S(header_timeout_s), 3600, "seconds a client has to send complete request headers" },
 	{ "min_upload_rate", CT_SIZE, S(min_upload_rate), 1u << 30, "bytes/s a request body must average after 10 s" },
@@ -69,6 +70,7 @@ config_defaults(struct config *c)
 	c->session_ttl_ms = 30ll * 86400000;
 	c->threads = 8;
 	c->commit_threads = 8;
+	c->upload_buffers = 16;
 	c->max_connections = 4096;
 	c->header_timeout_s = 30;
 	c->min_upload_rate = 4096;

@@ -24,6 +24,7 @@ struct config {
 	int64_t session_ttl_ms;   /* session lifetime from login */
 	unsigned threads;         /* libmicrohttpd thread pool size */
 	unsigned commit_threads;  /* threads that fsync and commit uploads */
+	unsigned upload_buffers;  /* whole-object upload buffers (upbuf.h) */
 	unsigned max_connections; /* concurrent connections, all clients */
 	unsigned header_timeout_s; /* request headers must be complete by then */
 	uint64_t min_upload_rate; /* bytes/s an upload must average (after grace) */

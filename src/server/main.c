@@ -35,6 +35,7 @@
 #include "tlog_note.h"
 #include "tlogsrv.h"
 #include "wait.h"
+#include "upbuf.h"
 #include "workq.h"
 
 static void
@@ -320,6 +321,10 @@ main(int argc, char **argv)
 	srv.waits = wait_new();
 	srv.guard = guard_new(cfg.header_timeout_s, cfg.min_upload_rate);
 	srv.commits = workq_new(cfg.commit_threads);
+	if (upbuf_init(cfg.upload_buffers) != 0) {
+		log_err("main", "err=\"cannot allocate %u upload buffers\"", cfg.upload_buffers);
+		goto out;
+	}
 	srv.rows = rowbatch_new(srv.store, 64);
 	{
 		struct relay_conf rc = { .grace_ms = cfg.live_grace_ms,
@@ -374,6 +379,7 @@ out:
 	http_stop(http, cfg.shutdown_grace_s);    /* drains srv.commits, logjobs too */
 	workq_free(srv.logjobs);
 	workq_free(srv.commits);
+	upbuf_cleanup();
 	rowbatch_free(srv.rows);
 	relay_free(srv.relay);
 	tlogsrv_free(srv.tlog);

@@ -7,14 +7,17 @@
  *           file in the blob store; the core library's verify-only opener
  *   data    each chunk is fed to the opener, which parses the header
  *           (camera, kind, seq checked as soon as it is complete) and hashes
- *           the body in place, then copied into a 256 KiB aligned buffer
- *           that goes to the temp file with O_DIRECT when full: no copy into
- *           the page cache and no writeback to start or wait for at fsync
- *           (on a 2-core VM that was ~1/3 of the server's CPU per GB). The
- *           last partial block is written through the page cache. Where the
- *           filesystem has no O_DIRECT, chunks are written as they come and
- *           writeback is started every 512 KiB. Memory is bounded whatever
- *           the size
+ *           the body in place, then copied into an aligned buffer (upbuf.c)
+ *           that goes to the temp file with O_DIRECT: no copy into the page
+ *           cache and no writeback to start or wait for at fsync. An object
+ *           whose declared size fits a whole-object buffer (a segment does)
+ *           is written in one request by the commit thread, so the HTTP
+ *           thread never waits for the disk; others (and all uploads while
+ *           the few whole buffers are taken) stream through a 256 KiB buffer
+ *           written each time it fills. The last partial block is written
+ *           through the page cache. Where the filesystem has no O_DIRECT,
+ *           chunks are written as they come and writeback is started every
+ *           512 KiB. Memory is bounded whatever the size
  *   end     opener finish (final record, camera signature); then either an
  *           identical object exists (200), a different one does (409), or
  *           the request is suspended while a commit thread (workq.c) runs
@@ -25,7 +28,6 @@
 #define _GNU_SOURCE /* sync_file_range */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,20 +46,11 @@
 #include "server.h"
 #include "store.h"
 #include "rowbatch.h"
+#include "upbuf.h"
 #include "workq.h"
 
 #define LIST_MAX 1000
 #define UPLOAD_FLUSH_BYTES (512u << 10)
-#define UPLOAD_DIO_BYTES (256u << 10)    /* one O_DIRECT write */
-#define DIO_ALIGN 4096u                  /* any device's logical block size */
-#define DIO_POOL 64                      /* idle buffers kept (16 MiB) */
-
-/* Buffers go back to a small pool instead of malloc: a fresh 256 KiB
- * buffer costs 64 page faults and zeroed pages per upload. They hold only
- * ciphertext. */
-static pthread_mutex_t dio_mu = PTHREAD_MUTEX_INITIALIZER;
-static void *dio_pool[DIO_POOL];
-static unsigned dio_npool;
 
 static const char *const kind_names[] = { "", "segment", "event", "thumbnail" };
 
@@ -75,7 +68,7 @@ struct upload {
 	uint64_t got;
 	uint64_t flushed;                /* bytes handed to writeback so far */
 	uint8_t *dio;                    /* O_DIRECT buffer, NULL: page cache path */
-	size_t diolen;
+	size_t diolen, diocap;
 	uint8_t tail[SEG_TRAILER_BYTES]; /* the last bytes seen: the signature */
 	size_t taillen;
 };
@@ -111,15 +104,7 @@ callback_upload_free(struct req *rq)
 	seg_opener_free(u->op);
 	if (u->fd >= 0)
 		close(u->fd);
-	if (u->dio != NULL) {
-		pthread_mutex_lock(&dio_mu);
-		if (dio_npool < DIO_POOL) {
-			dio_pool[dio_npool++] = u->dio;
-			u->dio = NULL;
-		}
-		pthread_mutex_unlock(&dio_mu);
-		free(u->dio);
-	}
+	upbuf_put(u->dio, u->diocap);
 	/* Refused or interrupted (client gone): nothing of it stays. */
 	if (u->tmp[0] != '\0')
 		blob_tmp_discard(rq->srv->blob, u->tmp);
@@ -138,22 +123,16 @@ dio_off(int fd)
 /* O_DIRECT on the temp file if its filesystem has it (else the page cache
  * path: dio stays NULL). */
 static void
-dio_start(struct upload *u)
+dio_start(struct upload *u, uint64_t want)
 {
 	int fl = fcntl(u->fd, F_GETFL);
-	void *mem = NULL;
 
 	if (fl < 0 || fcntl(u->fd, F_SETFL, fl | O_DIRECT) != 0)
 		return;
-	pthread_mutex_lock(&dio_mu);
-	if (dio_npool > 0)
-		mem = dio_pool[--dio_npool];
-	pthread_mutex_unlock(&dio_mu);
-	if (mem == NULL && posix_memalign(&mem, DIO_ALIGN, UPLOAD_DIO_BYTES) != 0) {
+	if ((u->dio = upbuf_get(want, &u->diocap)) == NULL) {
 		(void)dio_off(u->fd);
 		return;
 	}
-	u->dio = mem;
 	u->diolen = 0;
 }
 
@@ -164,7 +143,7 @@ dio_start(struct upload *u)
 static int
 dio_flush(struct upload *u)
 {
-	size_t whole = u->diolen & ~(size_t)(DIO_ALIGN - 1);
+	size_t whole = u->diolen & ~(size_t)(UPBUF_ALIGN - 1);
 	int r = 0;
 
 	if (whole > 0 && fsutil_write_all(u->fd, u->dio, whole) != 0) {
@@ -194,7 +173,7 @@ store_chunk(struct upload *u, const uint8_t *buf, size_t len)
 		return 0;
 	}
 	while (len > 0) {
-		size_t take = UPLOAD_DIO_BYTES - u->diolen;
+		size_t take = u->diocap - u->diolen;
 
 		if (take > len)
 			take = len;
@@ -202,7 +181,7 @@ store_chunk(struct upload *u, const uint8_t *buf, size_t len)
 		u->diolen += take;
 		buf += take;
 		len -= take;
-		if (u->diolen == UPLOAD_DIO_BYTES && dio_flush(u) != 0)
+		if (u->diolen == u->diocap && dio_flush(u) != 0)
 			return -1;
 	}
 	return 0;
@@ -237,7 +216,7 @@ h_object_put_begin(struct req *rq)
 		u->tmp[0] = '\0';
 		return http_fail(rq, 503, "internal", "blob store unavailable");
 	}
-	dio_start(u);
+	dio_start(u, rq->has_length ? rq->content_length : 0);
 	return 0;
 }
 
@@ -329,9 +308,13 @@ job_commit(void *arg)
 	int r;
 
 	blob_key_new(u->o.blob_key);
-	/* The buffer's rest here, not on the HTTP thread: it may wait for the disk. */
-	if ((u->dio != NULL && u->diolen > 0 && dio_flush(u) != 0) ||
-	    blob_put(srv->blob, u->o.blob_key, u->fd, u->tmp) != 0) {
+	/* The buffer's rest (a whole object: all of it, one request) here, not
+	 * on the HTTP thread: it waits for the disk. The buffer is free for the
+	 * next upload as soon as it is written. */
+	r = u->dio != NULL && u->diolen > 0 ? dio_flush(u) : 0;
+	upbuf_put(u->dio, u->diocap);
+	u->dio = NULL;
+	if (r != 0 || blob_put(srv->blob, u->o.blob_key, u->fd, u->tmp) != 0) {
 		u->outcome = C_BLOB_FAILED;
 	} else {
 		/* Together with the uploads committing right now (one WAL fsync). */
