@@ -69,7 +69,7 @@ config_defaults(struct config *c)
 	c->header_max = 16u << 10;
 	c->session_ttl_ms = 30ll * 86400000;
 	c->threads = 8;
-	c->commit_threads = 8;
+	c->commit_threads = 24;
 	c->upload_buffers = 16;
 	c->max_connections = 4096;
 	c->header_timeout_s = 30;
