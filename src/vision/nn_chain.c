@@ -14,6 +14,12 @@
  * How many rows each ring must keep is found by a dry run of the same
  * order (no arithmetic) before the real one; the real run still checks
  * every row it reads is the one it asked for.
+ *
+ * Planar tail (AVX-512): the chain's trailing depthwise 3x3 + 1x1 blocks
+ * of stride 1 keep their rows planar (nn_planar.c), so 24-channel rows
+ * fill whole vectors. The member feeding them converts its NHWC row into
+ * its planar ring; the last member converts its planar row into the NHWC
+ * output. Residuals within the tail are read planar too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,12 @@ struct member {
 	int *tag;               /* row held by each ring slot */
 	int R, done, span;
 	float *tmp;             /* depthwise output row */
+	size_t rowf;            /* floats per ring row */
+	int pl_out;             /* its ring rows are planar */
+	int pl_comp;            /* computed on planar rows (a separable block) */
+	float *nrow;            /* pl_out, not pl_comp: its NHWC row before conversion */
+	float *prow;            /* the last member, pl_comp: its planar row before conversion */
+	float *bp;              /* pl_comp: nn_planar_pack'ed 1x1 weights */
 };
 
 struct crun {
@@ -72,14 +84,14 @@ static const float *row_of(struct crun *c, int k, const struct nn_tensor *t, int
 		c->err = 1;
 		return c->zrow;
 	}
-	return m->ring + (size_t)(y % m->R) * m->ow * m->oc;
+	return m->ring + (size_t)(y % m->R) * m->rowf;
 }
 
 static void produce(struct crun *c, int k, int y)
 {
 	struct member *m = &c->m[k];
 	const float *rows[16], *res = NULL, *a;
-	float *dst = NULL;
+	float *dst = NULL, *pdst = NULL;
 
 	/* Make every row this needs exist first: producing one input row may
 	 * produce (and recycle ring slots of) earlier members, so pointers
@@ -107,8 +119,21 @@ static void produce(struct crun *c, int k, int y)
 	if (k == c->n - 1) {
 		dst = c->out->d + (size_t)y * m->ow * m->oc;
 	} else {
-		dst = m->ring + (size_t)(y % m->R) * m->ow * m->oc;
+		dst = m->ring + (size_t)(y % m->R) * m->rowf;
 		m->tag[y % m->R] = y;
+	}
+	if (m->pl_comp) {
+		float *o = k == c->n - 1 ? m->prow : dst;
+		nn_planar_dw3(&m->n->dw, rows, m->iw, m->tmp);
+		nn_planar_pw(m->tmp, m->ow, m->ic, m->oc, m->bp, res, m->cv.act, m->cv.alpha, o);
+		if (k == c->n - 1)
+			nn_planar_to_nhwc(o, m->ow, m->oc, dst);
+		return;
+	}
+	if (m->pl_out) {
+		/* Computed in NHWC, stored planar for the members after it. */
+		pdst = dst;
+		dst = m->nrow;
 	}
 	if (m->n->op == G_SEP) {
 		struct nn_amat A = { m->tmp, m->ic, m->ic, 1, 0 };
@@ -122,6 +147,8 @@ static void produce(struct crun *c, int k, int y)
 	} else {
 		nn_conv_row(&m->cv, &m->cs, y, res, dst);
 	}
+	if (pdst)
+		nn_planar_from_nhwc(dst, m->ow, m->oc, pdst);
 }
 
 /* Shapes of every member from its input; 0, or -1 if a residual does not
@@ -187,9 +214,54 @@ static int setup(struct crun *c, struct nn_graph *G, const struct gchain *ch, si
 	return 0;
 }
 
+/* A depthwise 3x3 + 1x1 block of stride 1 with SAME padding, whose
+ * channels leave NHWC vectors part empty (24: BlazeFace's first chains;
+ * with 48 or 96 channels NHWC measured as fast or faster). */
+static int planar_fits(const struct member *m)
+{
+	const struct nn_dwconv *dw = &m->n->dw;
+
+	return m->n->op == G_SEP && (m->ic % 16 != 0 || m->oc % 16 != 0) && dw->kh == 3 && dw->kw == 3 && dw->sh == 1 && dw->sw == 1 &&
+	       dw->pad == NN_PAD_SAME && m->iw == m->ow && m->cv.kh == 1 && m->cv.kw == 1;
+}
+
+/* Mark the planar tail: members p..n-1 that fit, p >= 1 (member p-1
+ * converts), every residual they read stored planar (member >= p-1). */
+static void plan_planar(struct crun *c, const struct gchain *ch, size_t *zw)
+{
+	int p = c->n, again = 1;
+
+	if (!ch->planar || !nn_planar_ok())
+		return;
+	while (p > 1 && planar_fits(&c->m[p - 1]))
+		p--;
+	while (again) {
+		again = 0;
+		for (int k = p; k < c->n && !again; k++) {
+			int r = c->m[k].rsrc;
+			if (r == -1 || (r >= 0 && r < p - 1)) {
+				p = k + 1;
+				again = 1;
+			}
+		}
+	}
+	if (c->n - p < 2)
+		return;
+	for (int k = p - 1; k < c->n; k++) {
+		struct member *m = &c->m[k];
+		m->pl_out = k + 1 < c->n;
+		m->pl_comp = k >= p;
+		if (m->pl_comp && (size_t)m->ic * nn_planar_stride(m->iw) > *zw)
+			*zw = (size_t)m->ic * nn_planar_stride(m->iw);
+	}
+}
+
 static void release(struct crun *c)
 {
 	for (int k = 0; k < c->n; k++) {
+		nn_free(c->m[k].nrow);
+		nn_free(c->m[k].prow);
+		nn_free(c->m[k].bp);
 		nn_free(c->m[k].ring);
 		nn_free(c->m[k].tmp);
 		free(c->m[k].tag);
@@ -216,6 +288,7 @@ int nn_chain_run(struct nn_graph *G, const struct gchain *ch)
 			nn_tensor_release(&G->n[ch->m[k]].out);
 		return 0;
 	}
+	plan_planar(&c, ch, &zw);
 	/* Dry run: how far behind its newest row each member is read. */
 	c.dry = 1;
 	for (int y = 0; y < c.m[c.n - 1].oh; y++)
@@ -229,15 +302,31 @@ int nn_chain_run(struct nn_graph *G, const struct gchain *ch)
 		struct member *m = &c.m[k];
 		m->done = 0;
 		m->R = m->span + 1;
+		m->rowf = m->pl_out ? (size_t)m->oc * nn_planar_stride(m->ow) : (size_t)m->ow * m->oc;
 		if (k + 1 < c.n) {
-			m->ring = nn_alloc((size_t)m->R * m->ow * m->oc * sizeof(float));
+			m->ring = nn_alloc((size_t)m->R * m->rowf * sizeof(float));
 			m->tag = malloc(m->R * sizeof(int));
 			if (m->ring == NULL || m->tag == NULL)
 				goto out;
 			for (int r = 0; r < m->R; r++)
 				m->tag[r] = -1;
+			/* Planar rows keep zeros either side of each plane. */
+			if (m->pl_out)
+				memset(m->ring, 0, (size_t)m->R * m->rowf * sizeof(float));
 		}
-		if (m->n->op == G_SEP && (m->tmp = nn_alloc((size_t)m->ow * m->ic * sizeof(float))) == NULL)
+		if (m->pl_comp) {
+			size_t pf = (size_t)m->oc * nn_planar_stride(m->ow);
+			m->tmp = nn_alloc((size_t)m->ic * nn_planar_stride(m->iw) * sizeof(float));
+			if (m->tmp == NULL || nn_planar_pack(&m->cv, &m->bp) != 0)
+				goto out;
+			if (k + 1 == c.n && (m->prow = nn_alloc(pf * sizeof(float))) == NULL)
+				goto out;
+		} else if (m->n->op == G_SEP &&
+		           (m->tmp = nn_alloc((size_t)m->ow * m->ic * sizeof(float))) == NULL) {
+			goto out;
+		}
+		if (m->pl_out && !m->pl_comp &&
+		    (m->nrow = nn_alloc((size_t)m->ow * m->oc * sizeof(float))) == NULL)
 			goto out;
 		if (k == 0 && m->n->op == G_CONV && nn_convsrc_init(&m->cv, m->in, &m->cs) != 0)
 			goto out;

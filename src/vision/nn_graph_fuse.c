@@ -160,7 +160,7 @@ static void fuse_res(struct nn_graph *G)
 
 /*
  * $SEALCAM_NN_NOFUSE (read at load; for measuring what each rewrite buys):
- * comma-separated passes to skip: act, hswish, sep, res, chain.
+ * comma-separated passes to skip: act, hswish, sep, res, chain, planar.
  */
 static int skipped(const char *pass)
 {
@@ -262,6 +262,7 @@ static void find_chains(struct nn_graph *G)
 		if ((h->op != G_CONV && h->op != G_SEP) || h->chain >= 0)
 			continue;
 		c.n = 0;
+		c.planar = !skipped("planar");
 		c.m[c.n++] = i;
 		for (int j = i + 1; j < G->count && c.n < NN_CHAIN_MAX; j++)
 			if (can_follow(&G->n[j], c.m[c.n - 1]))

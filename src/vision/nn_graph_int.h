@@ -53,6 +53,7 @@ struct gnode {
 struct gchain {
 	int m[NN_CHAIN_MAX];    /* node indices, in evaluation order */
 	int n;
+	int planar;             /* may run its separable blocks on planar rows */
 };
 
 struct nn_graph {

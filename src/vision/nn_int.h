@@ -19,7 +19,53 @@
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define NN_ASAN 1
+/*
+ * Planar rows (nn_planar.c): a row of w pixels x c channels stored as c
+ * planes of nn_planar_stride(w) floats, pixel x of channel ch at
+ * [ch * stride + NN_PL_OFF + x]. The floats either side of [0, w) in each
+ * plane are zero (the 3-wide window reads them as padding): allocate rows
+ * zeroed and write only [0, w). AVX-512 only: nn_planar_ok().
+ */
+#define NN_PL_OFF 16
+#define NN_PL_NJ 6      /* output channels per tile of the 1x1 product */
+int nn_planar_ok(void);
+int nn_planar_stride(int w);
+/* Weights and bias of a 1x1 convolution regrouped for nn_planar_pw. */
+int nn_planar_pack(const struct nn_conv *cv, float **bp);
+void nn_planar_from_nhwc(const float *in, int w, int c, float *o);
+void nn_planar_to_nhwc(const float *in, int w, int c, float *o);
+/* Depthwise 3x3, stride 1, padding 1 (SAME): three planar input rows
+ * (a row of padding: zeros) -> planar o, activation included. */
+void nn_planar_dw3(const struct nn_dwconv *dw, const float *const rows[3], int w, float *o);
+/* 1x1 convolution of planar a (K channels) with nn_planar_pack's bp into
+ * planar o (N channels): o = act(a . B + bias + res); res may be NULL. */
+void nn_planar_pw(const float *a, int w, int K, int N, const float *bp, const float *res,
+                  enum nn_act act, float alpha, float *o);
+
 #endif
+/*
+ * Planar rows (nn_planar.c): a row of w pixels x c channels stored as c
+ * planes of nn_planar_stride(w) floats, pixel x of channel ch at
+ * [ch * stride + NN_PL_OFF + x]. The floats either side of [0, w) in each
+ * plane are zero (the 3-wide window reads them as padding): allocate rows
+ * zeroed and write only [0, w). AVX-512 only: nn_planar_ok().
+ */
+#define NN_PL_OFF 16
+#define NN_PL_NJ 6      /* output channels per tile of the 1x1 product */
+int nn_planar_ok(void);
+int nn_planar_stride(int w);
+/* Weights and bias of a 1x1 convolution regrouped for nn_planar_pw. */
+int nn_planar_pack(const struct nn_conv *cv, float **bp);
+void nn_planar_from_nhwc(const float *in, int w, int c, float *o);
+void nn_planar_to_nhwc(const float *in, int w, int c, float *o);
+/* Depthwise 3x3, stride 1, padding 1 (SAME): three planar input rows
+ * (a row of padding: zeros) -> planar o, activation included. */
+void nn_planar_dw3(const struct nn_dwconv *dw, const float *const rows[3], int w, float *o);
+/* 1x1 convolution of planar a (K channels) with nn_planar_pack's bp into
+ * planar o (N channels): o = act(a . B + bias + res); res may be NULL. */
+void nn_planar_pw(const float *a, int w, int K, int N, const float *bp, const float *res,
+                  enum nn_act act, float alpha, float *o);
+
 #endif
 #ifdef NN_ASAN
 #define NN_HOT __attribute__((no_sanitize("address")))
@@ -28,6 +74,29 @@ void nn_check_range(const void *p, size_t bytes, const char *what);
 #else
 #define NN_HOT
 #define NN_CHECK(p, bytes, what) ((void)0)
+/*
+ * Planar rows (nn_planar.c): a row of w pixels x c channels stored as c
+ * planes of nn_planar_stride(w) floats, pixel x of channel ch at
+ * [ch * stride + NN_PL_OFF + x]. The floats either side of [0, w) in each
+ * plane are zero (the 3-wide window reads them as padding): allocate rows
+ * zeroed and write only [0, w). AVX-512 only: nn_planar_ok().
+ */
+#define NN_PL_OFF 16
+#define NN_PL_NJ 6      /* output channels per tile of the 1x1 product */
+int nn_planar_ok(void);
+int nn_planar_stride(int w);
+/* Weights and bias of a 1x1 convolution regrouped for nn_planar_pw. */
+int nn_planar_pack(const struct nn_conv *cv, float **bp);
+void nn_planar_from_nhwc(const float *in, int w, int c, float *o);
+void nn_planar_to_nhwc(const float *in, int w, int c, float *o);
+/* Depthwise 3x3, stride 1, padding 1 (SAME): three planar input rows
+ * (a row of padding: zeros) -> planar o, activation included. */
+void nn_planar_dw3(const struct nn_dwconv *dw, const float *const rows[3], int w, float *o);
+/* 1x1 convolution of planar a (K channels) with nn_planar_pack's bp into
+ * planar o (N channels): o = act(a . B + bias + res); res may be NULL. */
+void nn_planar_pw(const float *a, int w, int K, int N, const float *bp, const float *res,
+                  enum nn_act act, float alpha, float *o);
+
 #endif
 
 /* Which kernels run: 0 portable C, 1 AVX2+FMA, 2 AVX-512 (nn_gemm.c picks
@@ -59,5 +128,28 @@ void nn_convsrc_release(struct nn_convsrc *s);
 /* Output row oy: out[ow][cout] = act(conv + res); res (a row) may be NULL. */
 void nn_conv_row(const struct nn_conv *cv, const struct nn_convsrc *s, int oy,
                  const float *res, float *out);
+
+/*
+ * Planar rows (nn_planar.c): a row of w pixels x c channels stored as c
+ * planes of nn_planar_stride(w) floats, pixel x of channel ch at
+ * [ch * stride + NN_PL_OFF + x]. The floats either side of [0, w) in each
+ * plane are zero (the 3-wide window reads them as padding): allocate rows
+ * zeroed and write only [0, w). AVX-512 only: nn_planar_ok().
+ */
+#define NN_PL_OFF 16
+#define NN_PL_NJ 6      /* output channels per tile of the 1x1 product */
+int nn_planar_ok(void);
+int nn_planar_stride(int w);
+/* Weights and bias of a 1x1 convolution regrouped for nn_planar_pw. */
+int nn_planar_pack(const struct nn_conv *cv, float **bp);
+void nn_planar_from_nhwc(const float *in, int w, int c, float *o);
+void nn_planar_to_nhwc(const float *in, int w, int c, float *o);
+/* Depthwise 3x3, stride 1, padding 1 (SAME): three planar input rows
+ * (a row of padding: zeros) -> planar o, activation included. */
+void nn_planar_dw3(const struct nn_dwconv *dw, const float *const rows[3], int w, float *o);
+/* 1x1 convolution of planar a (K channels) with nn_planar_pack's bp into
+ * planar o (N channels): o = act(a . B + bias + res); res may be NULL. */
+void nn_planar_pw(const float *a, int w, int K, int N, const float *bp, const float *res,
+                  enum nn_act act, float alpha, float *o);
 
 #endif

@@ -3,7 +3,9 @@
  * (../shared/testdata/faces: 43 faces, 37-109 px, 9 photos): recall at
  * most one false positive per image; and a missing model fails closed.
  */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "facedet.h"
 #include "t.h"
@@ -71,6 +73,32 @@ int main(void)
 		T_ASSERT(n >= 1 && hit == 1 && outside == 0);
 		T_ASSERT(facedet_run_region(fd, im->im, im->im->w - 10, 0, 20, 20, 1.0f, 0.3f, b, 64) == -1);
 		T_ASSERT(facedet_run_region(fd, im->im, 0, 0, 0, 10, 1.0f, 0.3f, b, 64) == -1);
+	}
+	t_case("the same faces with chains on planar rows as with NHWC rows (AVX-512 only)");
+	{
+		/* $SEALCAM_NN_NOFUSE is read when a model loads. */
+		setenv("SEALCAM_NN_NOFUSE", "planar", 1);
+		struct facedet *nhwc = facedet_new(FACEDET_BLAZE, NULL);
+		unsetenv("SEALCAM_NN_NOFUSE");
+		int boxes = 0, same = 1;
+		float md = 0;
+		T_ASSERT(nhwc != NULL);
+		for (int i = 0; nhwc && i < s->n; i++) {
+			struct nn_box a[64], b[64];
+			int na = facedet_run(fd, s->img[i].im, 1.0f, 0.1f, a, 64);
+			int nb = facedet_run(nhwc, s->img[i].im, 1.0f, 0.1f, b, 64);
+			same = same && na == nb && na >= 0;
+			for (int j = 0; same && j < na; j++) {
+				float d = fabsf(a[j].score - b[j].score) + fabsf(a[j].x0 - b[j].x0) +
+				          fabsf(a[j].y0 - b[j].y0) + fabsf(a[j].x1 - b[j].x1) +
+				          fabsf(a[j].y1 - b[j].y1);
+				md = d > md ? d : md;
+			}
+			boxes += na;
+		}
+		printf("# %d boxes at score 0.1, largest difference %g\n", boxes, md);
+		T_ASSERT(same && boxes > 43 && md < 0.01f);
+		facedet_free(nhwc);
 	}
 	facedet_free(fd);
 	vdata_free(s);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "nn_int.h"
 #include "nn_model.h"
 #include "t.h"
 
@@ -79,9 +80,53 @@ static float ref_act(float v, enum nn_act act)
 	}
 }
 
+/* The same block on planar rows (nn_planar.c, 3x3 stride 1): rows
+ * converted from in and res, depthwise + 1x1 row by row, converted back.
+ * 1 if it matches want (or planar rows are not available), else 0. */
+static int planar_case(const struct nn_tensor *in, const struct nn_tensor *res,
+                       const struct nn_dwconv *dw, const struct nn_conv *pw,
+                       const struct nn_tensor *want)
+{
+	const int W = in->w, C = in->c, N = pw->cout, S = nn_planar_stride(W);
+	float *pin = nn_alloc(sizeof(float) * (size_t)(in->h + 2) * C * S);
+	float *pres = nn_alloc(sizeof(float) * (size_t)N * S), *mid = nn_alloc(sizeof(float) * C * S);
+	float *po = nn_alloc(sizeof(float) * (size_t)N * S), *got = malloc(sizeof(float) * W * N);
+	float *bp = NULL, md = 0;
+	int ok = pin && pres && mid && po && got && nn_planar_pack(pw, &bp) == 0;
+
+	if (!nn_planar_ok() || !ok)
+		goto out;
+	/* Rows 0 and h+1 stay zero: the vertical padding. */
+	memset(pin, 0, sizeof(float) * (size_t)(in->h + 2) * C * S);
+	memset(pres, 0, sizeof(float) * (size_t)N * S);
+	for (int y = 0; y < in->h; y++)
+		nn_planar_from_nhwc(in->d + (size_t)y * W * C, W, C, pin + (size_t)(y + 1) * C * S);
+	for (int y = 0; y < in->h; y++) {
+		const float *rows[3] = { pin + (size_t)y * C * S, pin + (size_t)(y + 1) * C * S,
+		                         pin + (size_t)(y + 2) * C * S };
+		nn_planar_from_nhwc(res->d + (size_t)y * W * N, W, N, pres);
+		nn_planar_dw3(dw, rows, W, mid);
+		nn_planar_pw(mid, W, C, N, bp, pres, pw->act, pw->alpha, po);
+		nn_planar_to_nhwc(po, W, N, got);
+		float d = maxdiff(got, want->d + (size_t)y * W * N, (size_t)W * N);
+		md = d > md ? d : md;
+	}
+	ok = md < 1e-3f;
+	if (!ok)
+		printf("# planar %dx%dx%d -> %d: max diff %g\n", in->h, W, C, N, md);
+out:
+	nn_free(pin);
+	nn_free(pres);
+	nn_free(mid);
+	nn_free(po);
+	nn_free(bp);
+	free(got);
+	return ok;
+}
+
 /* Depthwise (k x k, stride s) then 1x1 to cout, plus a residual of the
  * output's shape, then an activation: nn_sep_run and nn_conv_run_res
- * against the reference. */
+ * against the reference (and planar rows for 3x3, stride 1). */
 static int sep_case(int h, int w, int c, int cout, int k, int s, enum nn_act act)
 {
 	struct nn_tensor in, res, mid, want, got, got2, t;
@@ -110,6 +155,8 @@ static int sep_case(int h, int w, int c, int cout, int k, int s, enum nn_act act
 	ok = ok && got.h == want.h && got.w == want.w && got.c == cout &&
 	     maxdiff(got.d, want.d, nn_tensor_size(&want)) < 1e-3f &&
 	     maxdiff(got2.d, want.d, nn_tensor_size(&want)) < 1e-3f;
+	if (ok && k == 3 && s == 1)
+		ok = planar_case(&in, &res, &dw, &pw, &want);
 	if (!ok)
 		printf("# sep %dx%dx%d -> %d k%d s%d act%d failed\n", h, w, c, cout, k, s, act);
 	nn_dwconv_release(&dw);
@@ -243,6 +290,8 @@ int main(void)
 		T_ASSERT(sep_case(17, 20, 24, 48, 3, 2, NN_ACT_NONE));     /* stage change */
 		T_ASSERT(sep_case(13, 11, 72, 40, 5, 1, NN_ACT_HSWISH));   /* MobileNetV3 */
 		T_ASSERT(sep_case(64, 70, 16, 20, 3, 1, NN_ACT_RELU6));    /* several strips */
+		T_ASSERT(sep_case(5, 128, 24, 24, 3, 1, NN_ACT_RELU));     /* planar: 64-pixel tiles */
+		T_ASSERT(sep_case(4, 16, 7, 13, 3, 1, NN_ACT_LEAKY));      /* planar: one vector */
 	}
 	nn_set_isa("avx512");   /* back to the best the CPU has */
 
