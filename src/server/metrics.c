@@ -206,7 +206,7 @@ h_metrics(struct req *rq)
 	}
 	if (store_session_count(srv->store, http_now_ms(), &sessions) == 0)
 		gauge(&b, "sealcamd_sessions", "Unexpired sessions.", sessions);
-	gauge(&b, "sealcamd_longpolls", "Camera long-polls waiting.", wait_count(srv->waits));
+	gauge(&b, "sealcamd_longpolls", "Long-polls waiting (camera keyring polls and event watches).", wait_count(srv->waits));
 	{
 		struct relay_stats rs;
 		relay_stats(srv->relay, &rs);

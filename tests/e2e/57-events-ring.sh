@@ -27,7 +27,12 @@ agent_wait_log "status=201" 30 || { not_ok "first upload"; lib_done; }
 "${SC[@]}" events watch --json --timeout 60 >"$T/watch.out" 2>"$T/watch.err" &
 WATCH=$!
 track_pid "$WATCH"
-sleep 1	# the watch's first long-poll is parked
+# The watch's first long-poll is parked when sealcamd counts two waiting
+# (the agent's keyring long-poll and the watch).
+longpolls() { curl -s "$SEALCAMD_URL/metrics" | awk '$1 == "sealcamd_longpolls" {print $2}'; }
+two_parked() { [ "$(longpolls)" -ge 2 ]; }
+wait_until 15 two_parked ||
+	not_ok "events watch parks its long-poll" "longpolls=$(longpolls)"
 
 # 1. sealcam-agent press
 t0=$(now_ms)
