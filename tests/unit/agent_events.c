@@ -66,14 +66,14 @@ make(int record)
 int
 main(void)
 {
-	char dir[] = "/tmp/sealcam-agent-events-XXXXXX";
+	char dir[96];
 	const unsigned ACT = MOTION_EVENT_ACTIVE | MOTION_MOTION;
 	struct events *e;
 	uint32_t fl;
 	uint64_t id;
 
 	log_set_level(LOG_ERR);
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-agent-events") == NULL)
 		return 1;
 	cam.stop = &stop;
 	pthread_mutex_init(&cam.mu, NULL);

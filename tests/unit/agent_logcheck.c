@@ -16,7 +16,7 @@
 #include "tlog_note.h"
 #include "../../src/agent/logcheck.h"
 
-static char dir[] = "/tmp/sealcam-logcheck-XXXXXX";
+static char dir[96];
 static struct tlog_signer *signer, *stranger;
 static struct tlog_mem *tree;
 static struct tlog_hashsrc src;
@@ -104,7 +104,7 @@ main(void)
 	char vkey[TLOG_VKEY_MAX];
 	uint64_t i1, i2, i3, ix;
 
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || t_mkdtemp(dir, sizeof(dir), "sealcam-logcheck") == NULL)
 		return 1;
 	log_set_level(LOG_ERR);
 	signer = tlog_signer_generate("cam.example/log");

@@ -58,8 +58,7 @@ main(void)
 		return 1;
 	log_set_level(LOG_ERR);
 	av_log_set_level(AV_LOG_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/sealcam-sealer-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-sealer") == NULL)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "ffmpeg -hide_banner -loglevel error -y -f lavfi "
 	    "-i testsrc2=size=320x240:rate=25 -t 8 -c:v libx264 -preset ultrafast "

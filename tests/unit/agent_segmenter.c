@@ -211,8 +211,7 @@ main(void)
 
 	log_set_level(LOG_ERR);
 	av_log_set_level(AV_LOG_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/sealcam-seg-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-seg") == NULL)
 		return 1;
 
 	/* 20 s, keyframe every 1.5 s, B-frames, with AAC audio. */

@@ -37,8 +37,7 @@ main(void)
 
 	log_set_level(LOG_ERR);
 	av_log_set_level(AV_LOG_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/sealcam-src-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-src") == NULL)
 		return 1;
 	snprintf(cmd, sizeof(cmd), "ffmpeg -hide_banner -loglevel error -y -f lavfi "
 	    "-i testsrc2=size=320x240:rate=25 -f lavfi -i sine=sample_rate=48000 "

@@ -107,8 +107,7 @@ main(void)
 	if (sodium_init() < 0)
 		return 1;
 	log_set_level(LOG_ERR);
-	snprintf(root, sizeof(root), "/tmp/sealcam-spool-XXXXXX");
-	if (mkdtemp(root) == NULL)
+	if (t_mkdtemp(root, sizeof(root), "sealcam-spool") == NULL)
 		return 1;
 
 	t_case("objects come out oldest first and survive a reopen byte for byte");

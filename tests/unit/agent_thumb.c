@@ -115,8 +115,7 @@ main(void)
 
 	log_set_level(LOG_ERR);
 	av_log_set_level(AV_LOG_ERROR);
-	snprintf(dir, sizeof(dir), "/tmp/sealcam-thumb-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-thumb") == NULL)
 		return 1;
 
 	t_case("a 1280x720 segment gives a 320x180 JPEG of its first picture");

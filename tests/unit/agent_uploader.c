@@ -156,8 +156,7 @@ main(void)
 	if (sodium_init() < 0)
 		return 1;
 	log_set_level(LOG_ERR);
-	snprintf(dir, sizeof(dir), "/tmp/sealcam-up-XXXXXX");
-	if (mkdtemp(dir) == NULL || (d = serve(0)) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-up") == NULL || (d = serve(0)) == NULL)
 		return 1;
 	port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
 	snprintf(base, sizeof(base), "http://127.0.0.1:%u", port);

@@ -15,7 +15,7 @@
 #include "../../src/cli/join.h"
 #include "t.h"
 
-static char dir[] = "/tmp/sealcam-join-XXXXXX";
+static char dir[96];
 
 struct file {
 	uint8_t *buf;
@@ -122,7 +122,7 @@ main(void)
 	struct join *j;
 	int i, ok, rc;
 
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-join") == NULL)
 		return 1;
 	/* 3 segments of 2 s at 25 fps, a keyframe every second, as fMP4. */
 	t_case("ffmpeg makes the test segments");

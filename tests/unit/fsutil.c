@@ -30,13 +30,13 @@ count_entries(const char *dir)
 int
 main(void)
 {
-	char dir[] = "/tmp/sealcam-fsutil-XXXXXX", path[256], sub[256];
+	char dir[96], path[256], sub[256];
 	uint8_t *buf;
 	size_t len;
 	struct stat st;
 	struct fsutil_atomic *a;
 
-	if (mkdtemp(dir) == NULL)
+	if (t_mkdtemp(dir, sizeof(dir), "sealcam-fsutil") == NULL)
 		return 1;
 	snprintf(path, sizeof(path), "%s/file", dir);
 

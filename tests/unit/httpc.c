@@ -197,8 +197,8 @@ main(void)
 
 	t_case("upload from a file descriptor sends exactly size bytes");
 	{
-		char path[] = "/tmp/httpc-test-XXXXXX";
-		int fd = mkstemp(path);
+		char path[96];
+		int fd = t_mkstemp(path, sizeof(path), "httpc-test");
 		char data[100000];
 		memset(data, 'a', sizeof(data));
 		T_ASSERT(write(fd, data, sizeof(data)) == (ssize_t)sizeof(data));

@@ -132,8 +132,8 @@ main(void)
 
 	t_case("a config file loads; a missing or oversized one is refused");
 	{
-		char path[] = "/tmp/sealcam-motion-cfg-XXXXXX";
-		int fd = mkstemp(path);
+		char path[96];
+		int fd = t_mkstemp(path, sizeof(path), "sealcam-motion-cfg");
 		const char *json = "{\"sensitivity\": 70, \"zones\": [{\"name\": "
 		    "\"door\", \"polygon\": [[0,0],[0.5,0],[0.5,1]]}]}\n";
 		T_ASSERT(fd >= 0);

@@ -37,7 +37,7 @@ callback_count(void *cookie, const uint8_t key[BLOB_KEY_LEN])
 int
 main(void)
 {
-	char dir[] = "/tmp/sealcam-blob-XXXXXX", path[BLOB_TMP_PATH_MAX], tmpdir[300];
+	char dir[96], path[BLOB_TMP_PATH_MAX], tmpdir[300];
 	char hex[2 * BLOB_KEY_LEN + 1], final[400];
 	uint8_t key[BLOB_KEY_LEN], key2[BLOB_KEY_LEN], data[100000], back[100000];
 	struct blob *b;
@@ -45,7 +45,7 @@ main(void)
 	uint64_t size;
 	int fd, rfd, n;
 
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || t_mkdtemp(dir, sizeof(dir), "sealcam-blob") == NULL)
 		return 1;
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", dir);
 	randombytes_buf(data, sizeof(data));

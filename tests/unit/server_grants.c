@@ -13,7 +13,7 @@
 #include "../../src/server/tlogsrv.h"
 #include "t.h"
 
-static char dir[] = "/tmp/sealcam-grants-XXXXXX";
+static char dir[96];
 
 static int
 count_staff(void *cookie, const struct store_staff *s)
@@ -73,7 +73,7 @@ main(void)
 	int64_t last;
 	uint64_t cnt;
 
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || t_mkdtemp(dir, sizeof(dir), "sealcam-grants") == NULL)
 		return 1;
 	snprintf(uri, sizeof(uri), "sqlite:%s/db", dir);
 	if ((st = store_open(uri, 4)) == NULL)

@@ -40,14 +40,14 @@ worker(void *arg)
 int
 main(void)
 {
-	char dir[] = "/tmp/sealcam-rowbatch-XXXXXX", uri[128], cmd[160];
+	char dir[96], uri[128], cmd[160];
 	struct store_pairing p;
 	struct store_camera c;
 	pthread_t th[8];
 	uint64_t tx, rows;
 	uint8_t pk[STORE_PK_LEN] = { 1 }, hash[STORE_HASH_LEN] = { 2 };
 
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || t_mkdtemp(dir, sizeof(dir), "sealcam-rowbatch") == NULL)
 		return 1;
 	snprintf(uri, sizeof(uri), "sqlite:%s/db", dir);
 	st = store_open(uri, 10);

@@ -6,7 +6,7 @@
 #include "../../src/server/store.h"
 #include "t.h"
 
-static char dir[] = "/tmp/sealcam-store-XXXXXX";
+static char dir[96];
 static char uri[256];
 
 static void
@@ -103,7 +103,7 @@ main(void)
 	unsigned n;
 	int is_owner;
 
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || t_mkdtemp(dir, sizeof(dir), "sealcam-store") == NULL)
 		return 1;
 	snprintf(uri, sizeof(uri), "sqlite:%s/db", dir);
 

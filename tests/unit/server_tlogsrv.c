@@ -13,7 +13,7 @@
 #include "tlog_store.h"
 #include "t.h"
 
-static char dir[] = "/tmp/sealcam-tlogsrv-XXXXXX";
+static char dir[96];
 static char uri[600], dbpath[512];
 
 static struct tlogsrv *
@@ -109,7 +109,7 @@ main(void)
 	struct stat sb;
 	int bad = 0;
 
-	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || t_mkdtemp(dir, sizeof(dir), "sealcam-tlogsrv") == NULL)
 		return 1;
 	log_set_level(LOG_WARN);
 	snprintf(dbpath, sizeof(dbpath), "%s/sealcamd.db", dir);

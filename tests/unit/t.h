@@ -20,6 +20,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A fresh directory (or file, t_mkstemp) "$TMPDIR/<name>-XXXXXX" in buf:
+ * tests/run.sh gives every run its own TMPDIR and removes it at the end, so
+ * a test killed half-way leaves nothing behind in /tmp. NULL (-1) when the
+ * name does not fit or the call fails. */
+static inline int t_tmpname(char *buf, size_t n, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	int r;
+
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	r = snprintf(buf, n, "%s/%s-XXXXXX", base, name);
+	return r > 0 && (size_t)r < n ? 0 : -1;
+}
+
+static inline char *t_mkdtemp(char *buf, size_t n, const char *name)
+{
+	return t_tmpname(buf, n, name) == 0 ? mkdtemp(buf) : NULL;
+}
+
+static inline int t_mkstemp(char *buf, size_t n, const char *name)
+{
+	return t_tmpname(buf, n, name) == 0 ? mkstemp(buf) : -1;
+}
+
 static char t_name[256];
 static int t_open, t_case_failed, t_total_failed;
 

@@ -289,7 +289,7 @@ static void test_store_flow(void)
 	struct tlog_signer *sg = tlog_signer_generate("sealcam.test/log");
 	struct tlog_verifier *v = NULL;
 	struct tlog_store_opts o = { .interval_ms = 2 };
-	char dir[] = "/tmp/tlog-entry-XXXXXX", vk[TLOG_VKEY_MAX], note[1024];
+	char dir[96], vk[TLOG_VKEY_MAX], note[1024];
 	struct tlog_store *s = NULL;
 	struct tlog_chain srv[2], cli[2];
 	uint64_t at[2][12];
@@ -299,7 +299,7 @@ static void test_store_flow(void)
 	int bad = 0;
 
 	t_case("server flow: two accounts' entries appended interleaved; each client verifies its chain and every inclusion proof");
-	T_ASSERT(sg != NULL && mkdtemp(dir) != NULL);
+	T_ASSERT(sg != NULL && t_mkdtemp(dir, sizeof(dir), "tlog-entry") != NULL);
 	T_ASSERT(tlog_signer_vkey(sg, vk, sizeof(vk)) == 0);
 	v = tlog_verifier_parse(vk);
 	s = tlog_store_open(dir, sg, &o);

@@ -48,8 +48,7 @@ static char *tmpdir(void)
 	static int n;
 	char *d = buf[n++ % 8];
 
-	snprintf(d, 64, "/tmp/tlog-test-XXXXXX");
-	return mkdtemp(d);
+	return t_mkdtemp(d, sizeof(buf[0]), "tlog-test");
 }
 
 static int exists(const char *dir, const char *rel)

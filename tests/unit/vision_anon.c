@@ -184,7 +184,7 @@ static int check_masked(const char *out, const char *rep, int nf, int nface, int
 
 int main(void)
 {
-	char dir[] = "/tmp/sealcam-anon-XXXXXX", in[256], out[256], rep[256], bad[256];
+	char dir[96], in[256], out[256], rep[256], bad[256];
 	struct vdata_set *faces = vdata_faces();
 	struct anon_opts o;
 	enum anon_err e;
@@ -251,7 +251,7 @@ int main(void)
 	}
 
 	t_case("test clip with faces, audio and metadata is made");
-	T_ASSERT(faces != NULL && mkdtemp(dir) != NULL);
+	T_ASSERT(faces != NULL && t_mkdtemp(dir, sizeof(dir), "sealcam-anon") != NULL);
 	if (faces == NULL)
 		return t_done();
 	snprintf(in, sizeof(in), "%s/in.mp4", dir);

@@ -369,8 +369,8 @@ int main(void)
 
 	t_case("weights load and dequantise: uint8 min/scale, float16, float32, int32");
 	{
-		char dir[] = "/tmp/sealcam-nn-XXXXXX", p[256];
-		T_ASSERT(mkdtemp(dir) != NULL);
+		char dir[96], p[256];
+		T_ASSERT(t_mkdtemp(dir, sizeof(dir), "sealcam-nn") != NULL);
 		snprintf(p, sizeof(p), "%s/m.json", dir);
 		const char *json =
 			"[{\"paths\":[\"m.bin\"],\"weights\":["
