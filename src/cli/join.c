@@ -38,7 +38,8 @@ struct join {
 	int started;		/* the first keyframe is written */
 	int done;		/* a video packet reached to_us */
 	int64_t prev_in_end_us;	/* end of the previous segment, source timeline */
-	int64_t out_end_us;	/* end of what was written, output timeline */
+	int64_t out_end_us;	/* end of what was written (decode time), output timeline */
+	int64_t out_pend_us;	/* end of what was written (presentation time) */
 	uint64_t packets, segments;
 	char err[320];
 };
@@ -224,6 +225,43 @@ join_check_streams(struct join *j, AVFormatContext *in)
 	return 0;
 }
 
+/* The fMP4 demuxer read without avformat_find_stream_info() leaves packet
+ * durations at 0. Without them the output's last frame has no length (the
+ * muxer's edit list ends on its start, and a player drops it) and a segment
+ * placed after another cannot know where the previous one ended. Take each
+ * packet's duration from the next packet of its stream in decode order, and
+ * the last one's from the one before it (a constant frame rate, as cameras
+ * have), or from the stream's frame rate when it is alone. */
+static void
+join_fill_durations(AVFormatContext *in, AVPacket **pkts, int n)
+{
+	int64_t last_dur[JOIN_STREAMS_MAX] = { 0 };
+	int prev[JOIN_STREAMS_MAX];
+	int i, s;
+
+	for (s = 0; s < JOIN_STREAMS_MAX; s++)
+		prev[s] = -1;
+	for (i = 0; i < n; i++) {
+		s = pkts[i]->stream_index;
+		if (prev[s] >= 0 && pkts[prev[s]]->duration <= 0 &&
+		    pkts[i]->dts > pkts[prev[s]]->dts)
+			pkts[prev[s]]->duration = pkts[i]->dts - pkts[prev[s]]->dts;
+		if (prev[s] >= 0 && pkts[prev[s]]->duration > 0)
+			last_dur[s] = pkts[prev[s]]->duration;
+		prev[s] = i;
+	}
+	for (s = 0; s < (int)in->nb_streams && s < JOIN_STREAMS_MAX; s++) {
+		AVStream *st = in->streams[s];
+		if (prev[s] < 0 || pkts[prev[s]]->duration > 0)
+			continue;
+		if (last_dur[s] == 0 && st->avg_frame_rate.num > 0 &&
+		    st->avg_frame_rate.den > 0)
+			last_dur[s] = av_rescale_q(1, av_inv_q(st->avg_frame_rate),
+			    st->time_base);
+		pkts[prev[s]]->duration = last_dur[s];
+	}
+}
+
 /* Read every packet of one segment. Returns the count or -1. */
 static int
 join_read_all(struct join *j, AVFormatContext *in, AVPacket **pkts)
@@ -256,6 +294,7 @@ join_read_all(struct join *j, AVFormatContext *in, AVPacket **pkts)
 		n++;
 	}
 	av_packet_free(&pkts[n]);
+	join_fill_durations(in, pkts, n);
 	return n;
 err:
 	while (n >= 0)
@@ -273,13 +312,17 @@ to_us(int64_t ts, AVRational tb)
 static void
 join_place(struct join *j, AVPacket **pkts, int n, int first_kept)
 {
-	int64_t seg_first_us = INT64_MAX, kept_first_us = INT64_MAX, shift_us;
+	int64_t seg_first_us = INT64_MAX, seg_first_pts_us = INT64_MAX;
+	int64_t kept_first_us = INT64_MAX, shift_us;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		int64_t d = to_us(pkts[i]->dts, j->st[pkts[i]->stream_index].tb);
+		AVRational tb = j->st[pkts[i]->stream_index].tb;
+		int64_t d = to_us(pkts[i]->dts, tb), p = to_us(pkts[i]->pts, tb);
 		if (d < seg_first_us)
 			seg_first_us = d;
+		if (p < seg_first_pts_us)
+			seg_first_pts_us = p;
 		if (i >= first_kept && d < kept_first_us)
 			kept_first_us = d;
 	}
@@ -290,11 +333,18 @@ join_place(struct join *j, AVPacket **pkts, int n, int first_kept)
 		/* Continuous source timeline: keep the exact shifts. */
 		return;
 	} else {
-		/* Restarted or gapped source: carry on where the output ends. */
+		/* Restarted or gapped source: carry on where the output ends,
+		 * in decode order and on screen (with B-frames a segment is
+		 * shown later than it is decoded: its first picture must come
+		 * after the previous segment's last one). */
 		shift_us = j->out_end_us - seg_first_us;
+		if (j->out_pend_us - seg_first_pts_us > shift_us)
+			shift_us = j->out_pend_us - seg_first_pts_us;
 	}
+	/* Rounded up: a tick of gap rather than two pictures at one time. */
 	for (i = 0; i < j->nst; i++)
-		j->st[i].shift = av_rescale_q(shift_us, US, j->st[i].tb);
+		j->st[i].shift = av_rescale_q_rnd(shift_us, US, j->st[i].tb,
+		    j->started ? AV_ROUND_UP : AV_ROUND_NEAR_INF);
 }
 
 int
@@ -410,6 +460,8 @@ join_add(struct join *j, const uint8_t *buf, size_t len, int64_t start_ms)
 		s->have_last = 1;
 		if (to_us(dts + dur, s->tb) > j->out_end_us)
 			j->out_end_us = to_us(dts + dur, s->tb);
+		if (to_us(pts + dur, s->tb) > j->out_pend_us)
+			j->out_pend_us = to_us(pts + dur, s->tb);
 		p->dts = dts;
 		p->pts = pts;
 		av_packet_rescale_ts(p, s->tb, j->out->streams[p->stream_index]->time_base);

@@ -202,6 +202,49 @@ main(void)
 	T_ASSERT(!exists(out));
 	T_EQ(count_files(outdir), 2);	/* all.mp4 and part.mp4 only */
 
+	/* A camera (or agent) that restarts its clock: the same segment twice,
+	 * both starting at decode time 0. With B-frames each segment is shown
+	 * 2 frames after it is decoded; the second must follow the first on
+	 * screen, not overlap its last pictures. */
+	t_case("a restarted source with B-frames: 100 frames, none shown twice or lost");
+	snprintf(out, sizeof(out), "%s/restart.mp4", outdir);
+	j = join_new(out, t0 - 60000, t0 + 60000);
+	ok = join_add(j, seg[0].buf, seg[0].len, t0) == 0 &&
+	    join_add(j, seg[0].buf, seg[0].len, t0 + 2000) == 0;
+	T_ASSERT(ok);
+	T_ASSERT(join_finish(j) == 0);
+	join_free(j);
+	T_EQ(frames(out), 100);
+	T_ASSERT(decodes_clean(out));
+
+	/* H.265 from x265 (B-frames, and ffmpeg's segmenter starts every
+	 * segment's clock at 0): the last picture keeps its length and the
+	 * segments follow each other. */
+	t_case("H.265 segments with B-frames: one MP4 with all 150 frames that decodes");
+	rc = run("cd %s && ffmpeg -nostdin -loglevel error -f lavfi "
+	    "-i testsrc=size=320x240:rate=25 -t 6 -c:v libx265 -preset ultrafast "
+	    "-x265-params log-level=error -g 25 -keyint_min 25 -sc_threshold 0 "
+	    "-bf 2 -tag:v hvc1 -f segment -segment_time 2 -segment_format mp4 "
+	    "-segment_format_options movflags=+frag_keyframe+empty_moov+default_base_moof "
+	    "hevc%%d.mp4", dir);
+	T_EQ(rc, 0);
+	snprintf(out, sizeof(out), "%s/hevc.mp4", outdir);
+	j = join_new(out, t0 - 60000, t0 + 60000);
+	ok = 1;
+	for (i = 0; i < 3; i++) {
+		struct file h;
+		snprintf(path, sizeof(path), "%s/hevc%d.mp4", dir, i);
+		h = slurp(path);
+		T_ASSERT(h.len > 1000);
+		ok &= join_add(j, h.buf, h.len, t0 + 2000 * i) == 0;
+		free(h.buf);
+	}
+	T_ASSERT(ok);
+	T_ASSERT(join_finish(j) == 0);
+	join_free(j);
+	T_EQ(frames(out), 150);
+	T_ASSERT(decodes_clean(out));
+
 	for (i = 0; i < 3; i++)
 		free(seg[i].buf);
 	free(other.buf);
