@@ -5,9 +5,11 @@
  *	live crypto
  *	    Ed25519 sign/verify, and live_seal / verify-only / decrypting
  *	    reader throughput for 1-frame and 500 ms records.
- *	live relay URL CAMDIR CAMTOKEN VIEWERTOKEN CAMID BOXPK FLV N SECONDS PID
+ *	live relay URL CAMDIR CAMTOKEN VIEWERTOKEN CAMID BOXPK FLV N SECONDS PID [FRAG_MS]
  *	    Act as the camera's agent (command channel, one chunked upload of
- *	    sealed records, one per video frame of FLV, paced at 25 fps) and as
+ *	    sealed records, one per video frame of FLV, paced at 25 fps, or one
+ *	    per FRAG_MS of video as the agent's --live-fragment-ms, cut before
+ *	    keyframes) and as
  *	    N viewers of sealcamd's relay. Latency = the time from the moment a
  *	    record's last byte was written to the upload socket to the moment a
  *	    viewer has read that record's last byte (loopback, one clock).
@@ -343,6 +345,9 @@ bench_relay(char **a)
 	int64_t t0, tw0 = 0;
 	double c0 = 0, c1, cwin;
 	struct live_params p;
+	int frag_ms = a[10] ? (int)strtol(a[10], NULL, 10) : 0, nfr = 0, fkey = 0;
+	uint8_t *frag = malloc(LIVE_MAX_PLAINTEXT), *wbuf = malloc(LIVE_MAX_PLAINTEXT + 4096);
+	size_t fl = 0;
 
 	port = (int)strtol(strrchr(url, ':') + 1, NULL, 10);
 	snprintf(skpath, sizeof(skpath), "%s/cam.sk", camdir);
@@ -411,10 +416,9 @@ bench_relay(char **a)
 	int settle = -1, last = -1;
 	for (int i = 0; (last < 0 || i <= last) && i < MAXREC - 2; i++) {
 		const struct flv_tag *tg = &tags[(i ? (size_t)(i - 1) % (ntags - 1) + 1 : 0)];
+		const struct flv_tag *nt = &tags[(size_t)i % (ntags - 1) + 1];
 		uint8_t type = i == 0 ? LIVE_REC_INIT : LIVE_REC_FRAG;
-		uint8_t flags = type == LIVE_REC_FRAG && (i == 1 || tg->key) ? LIVE_FLAG_KEY : 0;
-		size_t rl = LIVE_RECORD_SIZE(tg->body);
-		uint8_t *buf0 = malloc(rl + 2 + 16), *rec;
+		size_t rl;
 		char ch[16];
 		int n;
 		int64_t due = t0 + (int64_t)i * 40000, now = mono_us();
@@ -434,19 +438,33 @@ bench_relay(char **a)
 			window_to = tw0 + (int64_t)seconds * 1000000;
 			window_from = tw0;
 		}
-		/* One write per record, chunk framing included, as the agent's
-		 * HTTP client (libcurl) sends it. */
-		n = snprintf(ch, sizeof(ch), "%zx\r\n", rl);
-		memcpy(buf0, ch, (size_t)n);
-		rec = buf0 + n;
-		live_seal(s, type, flags, (uint64_t)time(NULL) * 1000, tg->data + 11,
-		    tg->body, rec);
-		memcpy(rec + rl, "\r\n", 2);
-		write_all(upfd, buf0, (size_t)n + rl + 2);
-		sent_us[live_sealer_next_index(s) - 1] = mono_us();
+		/* This frame joins the open fragment; the fragment goes out as
+		 * the agent's muxer sends it: once it holds frag_ms of video
+		 * (every frame when frag_ms is 0), or before a keyframe, which
+		 * begins a new fragment. */
+		if (nfr == 0 && type == LIVE_REC_FRAG)
+			fkey = i == 1 || tg->key;
+		memcpy(frag + fl, tg->data + 11, tg->body);
+		fl += tg->body;
+		nfr++;
 		if (settle >= 0 && i >= settle)
 			total += tg->body;
-		free(buf0);
+		if (type == LIVE_REC_FRAG && nfr * 40 < frag_ms && !nt->key &&
+		    (last < 0 || i < last))
+			continue;
+		/* One write per record, chunk framing included, as the agent's
+		 * HTTP client (libcurl) sends it. */
+		rl = LIVE_RECORD_SIZE(fl);
+		n = snprintf(ch, sizeof(ch), "%zx\r\n", rl);
+		memcpy(wbuf, ch, (size_t)n);
+		live_seal(s, type, fkey ? LIVE_FLAG_KEY : 0, (uint64_t)time(NULL) * 1000,
+		    frag, fl, wbuf + n);
+		memcpy(wbuf + n + rl, "\r\n", 2);
+		write_all(upfd, wbuf, (size_t)n + rl + 2);
+		sent_us[live_sealer_next_index(s) - 1] = mono_us();
+		fl = 0;
+		nfr = 0;
+		fkey = 0;
 	}
 	usleep(200000);                 /* the last records arrive */
 	c1 = cpuclock_s(pid);
@@ -478,15 +496,17 @@ bench_relay(char **a)
 			k += vs[i].nlat;
 		}
 		qsort(lat, all, sizeof(*lat), cmp64);
-		printf("relay viewers=%d records=%zu p50_ms=%.3f p99_ms=%.3f "
+		printf("relay frag_ms=%d viewers=%d records=%zu p50_ms=%.3f p99_ms=%.3f "
 		    "cpu_core_pct=%.2f cpu_pct_per_viewer=%.4f in_mbit_s=%.2f "
-		    "out_mbit_s=%.1f\n", nview, all, all ? (double)lat[all / 2] / 1000 : -1,
+		    "out_mbit_s=%.1f\n", frag_ms, nview, all, all ? (double)lat[all / 2] / 1000 : -1,
 		    all ? (double)lat[all * 99 / 100] / 1000 : -1, 100 * cpu / win,
 		    100 * cpu / win / nview, (double)total * 8 / win / 1e6,
 		    (double)bytes * 8 / win / 1e6);
 		free(lat);
 	}
 	live_sealer_free(s);
+	free(frag);
+	free(wbuf);
 	close(upfd);
 	close(chfd);
 	return 0;
@@ -502,7 +522,7 @@ main(int argc, char **argv)
 		bench_crypto();
 		return 0;
 	}
-	if (argc == 12 && strcmp(argv[1], "relay") == 0)
+	if ((argc == 12 || argc == 13) && strcmp(argv[1], "relay") == 0)
 		return bench_relay(argv + 2);
 	fprintf(stderr, "usage: see the comment at the top of bench/live.c\n");
 	return 2;

@@ -7,6 +7,9 @@
 #   bench/live.sh [SECONDS]     (default 20 s measured per point)
 #   VIEWERS="1 10 100" REPEAT=2 bench/live.sh
 #   SEALCAMD_ARGS="--threads 2" bench/live.sh     (extra sealcamd flags)
+#   FRAG_MS="0 200 500" bench/live.sh   (our records: 0 = one frame each, the
+#       lowest-latency setting; 500 = the agent's default, 200 = the
+#       browser test's. nginx-rtmp always gets one RTMP message per frame.)
 #
 # Installs the peer if missing (scripts/deps.sh bench: libnginx-mod-rtmp,
 # librtmp-dev). Everything runs on 127.0.0.1 with free ports and a temp dir.
@@ -17,6 +20,7 @@ BUILD=${BUILD:-build}
 SECS=${1:-20}
 VIEWERS=${VIEWERS:-"1 10 100"}
 REPEAT=${REPEAT:-1}
+FRAG_MS=${FRAG_MS:-0}
 scripts/deps.sh bench
 make --no-print-directory -s "$BUILD/sealcamd" "$BUILD/bench/live" "$BUILD/tools/sealtool"
 T=$(mktemp -d /tmp/sealcam-bench-live.XXXXXX)
@@ -94,12 +98,23 @@ PIDS+=("$NPID")
 sleep 0.5
 NWORKER=$(pgrep -P "$NPID" | head -1)
 
-echo "# ${SECS} s measured per point once every viewer streams (+1 s); 25 fps; p50/p99 = send -> viewer has the frame"
+# What each relay costs with nothing to relay (sealcamd's timers and
+# background threads, nginx's timers), over the same window as a point:
+# the per-viewer figures include it, and it weighs most at 1 viewer.
+task_ns() { cat "${@/#//proc/}"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}'; }
+s0=$(task_ns "$SPID"); n0=$(task_ns "$NPID" "$NWORKER")
+sleep "$SECS"
+s1=$(task_ns "$SPID"); n1=$(task_ns "$NPID" "$NWORKER")
+echo "idle sealcamd_cpu_core_pct=$(awk -v d=$((s1 - s0)) -v t="$SECS" 'BEGIN {printf "%.3f", d / t / 1e7}') nginx_cpu_core_pct=$(awk -v d=$((n1 - n0)) -v t="$SECS" 'BEGIN {printf "%.3f", d / t / 1e7}')"
+echo "# ${SECS} s measured per point once every viewer streams (+1 s); 25 fps; p50/p99 = record (RTMP: frame) sent -> viewer has it"
 for n in $VIEWERS; do
 	for r in $(seq "$REPEAT"); do
-		"$BUILD/bench/live" relay "$URL" "$T/cam" "$CAMTOK" "$VTOK" "$CAMID" "$BOX" \
-			"$T/v.flv" "$n" "$SECS" "$SPID"
-		sleep 2   # the session ends (grace 1 s)
-		"$T/live_rtmp" "rtmp://127.0.0.1:$RPORT/live/s$n$r" "$T/v.flv" "$n" "$SECS" "$NPID" "$NWORKER"
+		for f in $FRAG_MS; do
+			echo "# load $(cut -d' ' -f1-3 /proc/loadavg)"
+			"$BUILD/bench/live" relay "$URL" "$T/cam" "$CAMTOK" "$VTOK" "$CAMID" "$BOX" \
+				"$T/v.flv" "$n" "$SECS" "$SPID" "$f"
+			sleep 2   # the session ends (grace 1 s)
+			"$T/live_rtmp" "rtmp://127.0.0.1:$RPORT/live/s$n$r$f" "$T/v.flv" "$n" "$SECS" "$NPID" "$NWORKER"
+		done
 	done
 done
