@@ -83,6 +83,7 @@ struct relay_viewer {
 	int suspended;            /* content reader suspended */
 	int fd;                   /* socket for direct writes, -1: never */
 	size_t room;              /* bytes the kernel may hold for direct writes */
+	size_t outq;              /* upper bound of the socket's queue (see below) */
 	struct req *parked;       /* waiting for the head (http_suspend) */
 	int phase;                /* 0 head, 1 init, 2 chain */
 	struct lrec *cur;
@@ -164,6 +165,7 @@ sess_wake_locked(struct sess *s)
 		}
 		if (v->suspended) {
 			v->suspended = 0;
+			v->outq = v->room;        /* libmicrohttpd writes: unknown */
 			MHD_resume_connection(v->conn);
 		}
 	}
@@ -217,10 +219,18 @@ viewer_send_direct_locked(struct sess *s, struct relay_viewer *v, struct lrec *l
 	total = iov[0].iov_len + l->len + sizeof(tail);
 	/* Unacknowledged + unsent bytes: the kernel takes all of total (its
 	 * limit is twice the SO_SNDBUF we set) unless the system is short of
-	 * socket memory. */
-	if (ioctl(v->fd, SIOCOUTQ, &queued) != 0 || queued < 0 ||
-	    (size_t)queued + total > v->room)
-		return -1;
+	 * socket memory. The queue only shrinks between our writes (bytes
+	 * leave it when acknowledged; libmicrohttpd writes only while v is
+	 * resumed, which resets the bound), so v->outq, the last queue length
+	 * read plus what this thread wrote since, bounds it from above: the
+	 * ioctl is needed only when that bound says the record might not fit
+	 * (every ~room bytes when the viewer keeps up), not per record. */
+	if (v->outq + total > v->room) {
+		if (ioctl(v->fd, SIOCOUTQ, &queued) != 0 || queued < 0 ||
+		    (size_t)queued + total > v->room)
+			return -1;
+		v->outq = (size_t)queued;
+	}
 	n = sendmsg(v->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n <= 0)
 		return -1;            /* EAGAIN, or an error libmicrohttpd will see */
@@ -234,6 +244,7 @@ viewer_send_direct_locked(struct sess *s, struct relay_viewer *v, struct lrec *l
 		    "sent=%zd of=%zu", n, total);
 		return -1;
 	}
+	v->outq += total;
 	old = v->cur;
 	v->cur = lrec_ref(l);
 	v->off = l->len;
@@ -256,6 +267,7 @@ sess_wake_push_locked(struct sess *s, struct lrec *l)
 		}
 		if (v->suspended && viewer_send_direct_locked(s, v, l) != 0) {
 			v->suspended = 0;
+			v->outq = v->room;        /* libmicrohttpd writes: unknown */
 			MHD_resume_connection(v->conn);
 		}
 	}
@@ -513,6 +525,7 @@ relay_viewer_direct(struct relay_viewer *v, int fd, size_t room)
 	pthread_mutex_lock(&v->s->mu);
 	v->fd = fd;
 	v->room = room;
+	v->outq = room;           /* unknown until the first ioctl */
 	pthread_mutex_unlock(&v->s->mu);
 }
 
