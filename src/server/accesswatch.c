@@ -7,6 +7,8 @@
 
 #include <microhttpd.h>
 
+#include "ticker.h"
+
 struct accesswatch_sub {
 	struct accesswatch *w;
 	uint8_t owner[16];
@@ -21,15 +23,18 @@ struct accesswatch {
 	pthread_mutex_t mu;
 	struct accesswatch_sub *subs;
 	int stopping;
+	struct ticker *ticker;           /* told of every stream's deadline */
 };
 
 struct accesswatch *
-accesswatch_new(void)
+accesswatch_new(struct ticker *t)
 {
 	struct accesswatch *w = calloc(1, sizeof(*w));
 
-	if (w != NULL)
+	if (w != NULL) {
 		pthread_mutex_init(&w->mu, NULL);
+		w->ticker = t;
+	}
 	return w;
 }
 
@@ -98,6 +103,7 @@ accesswatch_subscribe(struct accesswatch *w, const uint8_t owner[16],
 		w->subs->prev = s;
 	w->subs = s;
 	pthread_mutex_unlock(&w->mu);
+	ticker_due(w->ticker, deadline_ms);
 	return s;
 }
 
@@ -122,18 +128,23 @@ accesswatch_sub_wait(struct accesswatch_sub *s, struct MHD_Connection *conn)
 	return r;
 }
 
-void
+int64_t
 accesswatch_tick(struct accesswatch *w, int64_t now_ms)
 {
+	int64_t next = TICKER_NEVER;
+
 	if (w == NULL)
-		return;
+		return next;
 	pthread_mutex_lock(&w->mu);
 	for (struct accesswatch_sub *s = w->subs; s != NULL; s = s->next)
 		if (!s->over && now_ms >= s->deadline_ms) {
 			s->over = 1;
 			wake_locked(s);
+		} else if (!s->over && s->deadline_ms < next) {
+			next = s->deadline_ms;
 		}
 	pthread_mutex_unlock(&w->mu);
+	return next;
 }
 
 void

@@ -17,8 +17,10 @@
 struct accesswatch;
 struct accesswatch_sub;
 struct MHD_Connection;
+struct ticker;
 
-struct accesswatch *accesswatch_new(void);
+/* t (not owned) is told of every stream's deadline. */
+struct accesswatch *accesswatch_new(struct ticker *t);
 
 /* NULL is a no-op; every subscription must be released first. */
 void accesswatch_free(struct accesswatch *w);
@@ -43,8 +45,9 @@ struct accesswatch_sub *accesswatch_subscribe(struct accesswatch *w,
  */
 int accesswatch_sub_wait(struct accesswatch_sub *s, struct MHD_Connection *conn);
 
-/* Every 250 ms (http.c's tick thread): end streams past their deadline. */
-void accesswatch_tick(struct accesswatch *w, int64_t now_ms);
+/* http.c's tick thread: end streams past their deadline; returns the next
+ * deadline (ms, or TICKER_NEVER). */
+int64_t accesswatch_tick(struct accesswatch *w, int64_t now_ms);
 
 /* Unlink and free. NULL is a no-op. */
 void accesswatch_release(struct accesswatch_sub *s);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "ticker.h"
 
 #define GUARD_GRACE_MS 10000     /* before the minimum body rate applies */
 
@@ -19,6 +20,7 @@ enum gc_phase {
 
 struct guard_conn {
 	struct guard_conn *next, *prev;
+	struct guard *g;
 	int fd;
 	int cut;                  /* shutdown() already done */
 	_Atomic int phase;
@@ -31,6 +33,7 @@ struct guard {
 	struct guard_conn head;   /* circular list sentinel */
 	int64_t header_ms;
 	uint64_t min_rate;
+	struct ticker *ticker;    /* told of every new deadline */
 	_Atomic uint64_t cut_total;
 };
 
@@ -44,7 +47,7 @@ now_ms(void)
 }
 
 struct guard *
-guard_new(unsigned header_timeout_s, uint64_t min_rate)
+guard_new(unsigned header_timeout_s, uint64_t min_rate, struct ticker *t)
 {
 	struct guard *g = calloc(1, sizeof(*g));
 
@@ -54,6 +57,7 @@ guard_new(unsigned header_timeout_s, uint64_t min_rate)
 	g->head.next = g->head.prev = &g->head;
 	g->header_ms = (int64_t)header_timeout_s * 1000;
 	g->min_rate = min_rate;
+	g->ticker = t;
 	return g;
 }
 
@@ -82,6 +86,7 @@ guard_callback_connection(void *cls, struct MHD_Connection *conn,
 			*socket_context = NULL;
 			return;
 		}
+		gc->g = g;
 		gc->fd = ci ? ci->connect_fd : -1;
 		atomic_store(&gc->phase, GC_HEADERS);
 		atomic_store(&gc->since_ms, now_ms());
@@ -92,6 +97,7 @@ guard_callback_connection(void *cls, struct MHD_Connection *conn,
 		g->head.next = gc;
 		pthread_mutex_unlock(&g->mu);
 		*socket_context = gc;
+		ticker_due(g->ticker, atomic_load(&gc->since_ms) + g->header_ms + 1);
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if ((gc = *socket_context) == NULL)
 			return;
@@ -114,6 +120,8 @@ guard_request_begin(struct guard_conn *gc, int64_t body_len, int64_t t)
 	atomic_store(&gc->body_bytes, 0);
 	atomic_store(&gc->since_ms, t);
 	atomic_store(&gc->phase, body_len == 0 ? GC_BUSY : GC_BODY);
+	if (body_len != 0 && gc->g->min_rate > 0)
+		ticker_due(gc->g->ticker, t + GUARD_GRACE_MS + 1);
 }
 
 void
@@ -137,26 +145,47 @@ guard_request_end(struct guard_conn *gc, int64_t t)
 		return;
 	atomic_store(&gc->since_ms, t);
 	atomic_store(&gc->phase, GC_HEADERS);
+	ticker_due(gc->g->ticker, t + gc->g->header_ms + 1);
 }
 
-unsigned
+int64_t
 guard_tick(struct guard *g, int64_t t)
 {
+	int64_t next = TICKER_NEVER;
 	unsigned cut = 0;
 
 	pthread_mutex_lock(&g->mu);
 	for (struct guard_conn *gc = g->head.next; gc != &g->head; gc = gc->next) {
-		int64_t age = t - atomic_load(&gc->since_ms);
+		int64_t since = atomic_load(&gc->since_ms), age = t - since, due;
 		int phase = atomic_load(&gc->phase);
+		uint64_t bytes;
 		const char *why = NULL;
 
 		if (gc->cut || gc->fd < 0)
 			continue;
-		if (phase == GC_HEADERS && age > g->header_ms)
-			why = "headers too slow";
-		else if (phase == GC_BODY && g->min_rate > 0 && age > GUARD_GRACE_MS &&
-		    atomic_load(&gc->body_bytes) * 1000 / (uint64_t)age < g->min_rate)
-			why = "body too slow";
+		if (phase == GC_HEADERS) {
+			if (age > g->header_ms)
+				why = "headers too slow";
+			else if ((due = since + g->header_ms + 1) < next)
+				next = due;
+		} else if (phase == GC_BODY && g->min_rate > 0) {
+			bytes = atomic_load(&gc->body_bytes);
+			if (age > GUARD_GRACE_MS && bytes * 1000 / (uint64_t)age < g->min_rate)
+				why = "body too slow";
+			else {
+				/* The average falls below min_rate at age
+				 * bytes*1000/min_rate if no more bytes come: look
+				 * again then (or when the grace ends). */
+				uint64_t at = bytes * 1000 / g->min_rate + 1;
+				if (at < GUARD_GRACE_MS + 1)
+					at = GUARD_GRACE_MS + 1;
+				if (at > INT32_MAX)
+					at = INT32_MAX;
+				due = since + (int64_t)at;
+				if (due < next)
+					next = due;
+			}
+		}
 		if (why == NULL)
 			continue;
 		/* Wakes the MHD thread owning it, which then closes it. */
@@ -167,7 +196,7 @@ guard_tick(struct guard *g, int64_t t)
 	}
 	pthread_mutex_unlock(&g->mu);
 	atomic_fetch_add(&g->cut_total, cut);
-	return cut;
+	return next;
 }
 
 uint64_t

@@ -4,8 +4,8 @@
  * libmicrohttpd's own timeout is an *inactivity* timeout: a client that
  * sends one header byte every few seconds never trips it and holds a
  * connection forever. guard keeps a record per connection (through
- * MHD_OPTION_NOTIFY_CONNECTION) and, once a second, shuts down sockets
- * that
+ * MHD_OPTION_NOTIFY_CONNECTION) and, when a deadline comes (http.c's tick
+ * thread, woken through the ticker), shuts down sockets that
  *   - have not delivered complete request headers within header_timeout
  *     seconds of connecting or of their previous response, or
  *   - are sending a request body slower than min_rate bytes/s on average
@@ -22,8 +22,10 @@
 
 struct guard;
 struct guard_conn;
+struct ticker;
 
-struct guard *guard_new(unsigned header_timeout_s, uint64_t min_rate);
+/* t (not owned) is told of every new deadline. */
+struct guard *guard_new(unsigned header_timeout_s, uint64_t min_rate, struct ticker *t);
 void guard_free(struct guard *g);
 
 /* MHD_NotifyConnectionCallback (cls = the guard). */
@@ -39,8 +41,9 @@ void guard_request_body_done(struct guard_conn *gc);
 /* Response sent: the connection waits for the next request's headers. */
 void guard_request_end(struct guard_conn *gc, int64_t now_ms);
 
-/* Enforce deadlines; returns how many connections were cut. */
-unsigned guard_tick(struct guard *g, int64_t now_ms);
+/* Enforce deadlines; returns when the next one is due (ms, or
+ * TICKER_NEVER). */
+int64_t guard_tick(struct guard *g, int64_t now_ms);
 
 /* Connections cut so far (metrics). */
 uint64_t guard_cut_total(struct guard *g);

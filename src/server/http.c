@@ -37,6 +37,7 @@
 #include "metrics.h"
 #include "relay.h"
 #include "server.h"
+#include "ticker.h"
 #include "wait.h"
 #include "workq.h"
 
@@ -44,8 +45,7 @@ struct http {
 	struct server *srv;
 	struct MHD_Daemon *d;
 	unsigned port;
-	pthread_t tick;           /* guard and long-poll deadlines */
-	atomic_int tick_stop;
+	pthread_t tick;           /* deadlines: guard, long-polls, live (ticker.h) */
 	atomic_int inflight;      /* requests between first call and completion */
 };
 
@@ -757,23 +757,28 @@ callback_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("mhd", "msg=\"%s\"", msg);
 }
 
+/*
+ * Deadlines: a pass enforces every one that came and learns the earliest
+ * left; the ticker sleeps until then, or until someone creates an earlier
+ * one (ticker.h). With nothing pending (no slow client, long-poll, event
+ * stream, live session or agent channel) the thread does not wake.
+ */
 static void *
 tick_main(void *arg)
 {
-	struct http *h = arg;
+	struct server *srv = ((struct http *)arg)->srv;
+	int64_t now, next, d;
 
-	/* Deadlines need ~1 s resolution; 250 ms keeps long-poll answers
-	 * close to the requested wait. */
-	while (!atomic_load(&h->tick_stop)) {
-		struct timespec ts = { 0, 250 * 1000000 };
-		int64_t now = http_now_ms();
-
-		guard_tick(h->srv->guard, now);
-		wait_tick(h->srv->waits, now);
-		relay_tick(h->srv->relay, now);
-		accesswatch_tick(h->srv->watch, now);
-		nanosleep(&ts, NULL);
-	}
+	do {
+		now = http_now_ms();
+		next = guard_tick(srv->guard, now);
+		if ((d = wait_tick(srv->waits, now)) < next)
+			next = d;
+		if ((d = relay_tick(srv->relay, now)) < next)
+			next = d;
+		if ((d = accesswatch_tick(srv->watch, now)) < next)
+			next = d;
+	} while (ticker_sleep(srv->ticker, now, next) == 0);
 	return NULL;
 }
 
@@ -887,7 +892,7 @@ http_stop(struct http *h, unsigned grace_s)
 	if (atomic_load(&h->inflight) > 0)
 		log_warn("http", "action=stop inflight=%d err=\"grace period over, closing\"",
 		    atomic_load(&h->inflight));
-	atomic_store(&h->tick_stop, 1);
+	ticker_stop(h->srv->ticker);
 	pthread_join(h->tick, NULL);
 	/* Anyone who parked after step 2 is woken before the threads go, and
 	 * commits still running finish (they resume their requests). */

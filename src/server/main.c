@@ -33,6 +33,7 @@
 #include "store.h"
 #include "sweeper.h"
 #include "tlog_note.h"
+#include "ticker.h"
 #include "tlogsrv.h"
 #include "wait.h"
 #include "upbuf.h"
@@ -318,8 +319,9 @@ main(int argc, char **argv)
 	srv.login_email = ratelimit_new(cfg.login_burst, cfg.login_per_min, 1u << 16);
 	/* An address may front a household or an office: 4x the budget. */
 	srv.login_addr = ratelimit_new(cfg.login_burst * 4, cfg.login_per_min * 4, 1u << 16);
-	srv.waits = wait_new();
-	srv.guard = guard_new(cfg.header_timeout_s, cfg.min_upload_rate);
+	srv.ticker = ticker_new();
+	srv.waits = wait_new(srv.ticker);
+	srv.guard = guard_new(cfg.header_timeout_s, cfg.min_upload_rate, srv.ticker);
 	srv.commits = workq_new(cfg.commit_threads);
 	if (upbuf_init(cfg.upload_buffers) != 0) {
 		log_err("main", "err=\"cannot allocate %u upload buffers\"", cfg.upload_buffers);
@@ -330,15 +332,16 @@ main(int argc, char **argv)
 		struct relay_conf rc = { .grace_ms = cfg.live_grace_ms,
 		    .max_ms = cfg.live_max_ms, .start_timeout_ms = cfg.live_start_timeout_ms,
 		    .viewer_buffer = cfg.live_viewer_buffer, .ping_ms = 15000 };
-		srv.relay = relay_new(&rc);
+		srv.relay = relay_new(&rc, srv.ticker);
 	}
 	srv.logjobs = workq_new(cfg.tlog_threads);
-	srv.watch = accesswatch_new();
+	srv.watch = accesswatch_new(srv.ticker);
 	/* Event notifications: a ring for watchers, and a budget per camera
 	 * (a burst of 30, 120 a minute: far above any real scene). */
 	srv.notes = evnotes_new(http_now_ms());
 	srv.notify_rl = ratelimit_new(30, 120, 1u << 12);
-	if (srv.login_email == NULL || srv.login_addr == NULL || srv.waits == NULL ||
+	if (srv.login_email == NULL || srv.login_addr == NULL || srv.ticker == NULL ||
+	    srv.waits == NULL ||
 	    srv.guard == NULL || srv.commits == NULL || srv.rows == NULL ||
 	    srv.relay == NULL || srv.logjobs == NULL || srv.watch == NULL ||
 	    srv.notes == NULL || srv.notify_rl == NULL)
@@ -387,6 +390,7 @@ out:
 	accesswatch_free(srv.watch);
 	guard_free(srv.guard);
 	wait_free(srv.waits);
+	ticker_free(srv.ticker);
 	ratelimit_free(srv.notify_rl);
 	evnotes_free(srv.notes);
 	ratelimit_free(srv.login_addr);

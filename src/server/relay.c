@@ -45,6 +45,7 @@
 #include "live.h"
 #include "log.h"
 #include "relay_int.h"
+#include "ticker.h"
 
 struct lrec {
 	atomic_uint refs;
@@ -293,6 +294,31 @@ hex16(const uint8_t id[RELAY_ID_LEN], char out[2 * RELAY_ID_LEN + 1])
 	sodium_bin2hex(out, 2 * RELAY_ID_LEN + 1, id, RELAY_ID_LEN);
 }
 
+/* When s's next deadline is due (r->mu held); TICKER_NEVER if none. */
+static int64_t
+sess_due_locked(const struct relay *r, const struct sess *s)
+{
+	int64_t due = TICKER_NEVER, d;
+
+	switch (s->st) {
+	case S_STARTING:
+		due = s->created_ms + r->c.start_timeout_ms + 1;
+		break;
+	case S_LIVE:
+		due = s->created_ms + r->c.max_ms + 1;
+		if (s->nviewers == 0 && (d = s->idle_since_ms + r->c.grace_ms + 1) < due)
+			due = d;
+		break;
+	case S_CLOSING:
+		due = s->nviewers == 0 && !s->has_upload ? 0 :
+		    s->closing_ms + r->c.start_timeout_ms + 1;
+		break;
+	case S_DONE:
+		break;
+	}
+	return due;
+}
+
 /* Ask the agent to stop (r->mu held). */
 static void
 sess_close_locked(struct relay *r, struct sess *s, int64_t now_ms, const char *why)
@@ -305,6 +331,7 @@ sess_close_locked(struct relay *r, struct sess *s, int64_t now_ms, const char *w
 	s->st = S_CLOSING;
 	s->closing_ms = now_ms;
 	pthread_mutex_unlock(&s->mu);
+	ticker_due(r->ticker, sess_due_locked(r, s));
 	hex16(s->id, sid);
 	snprintf(line, sizeof(line), "{\"type\":\"stop\",\"session\":\"%s\"}", sid);
 	(void)relay_chan_send_locked(r, s->cam, line);
@@ -349,13 +376,14 @@ relay_sessions_resend_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN])
 /* --- the relay -------------------------------------------------------------- */
 
 struct relay *
-relay_new(const struct relay_conf *c)
+relay_new(const struct relay_conf *c, struct ticker *t)
 {
 	struct relay *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return NULL;
 	r->c = *c;
+	r->ticker = t;
 	pthread_mutex_init(&r->mu, NULL);
 	return r;
 }
@@ -370,13 +398,14 @@ relay_free(struct relay *r)
 	free(r);
 }
 
-void
+int64_t
 relay_tick(struct relay *r, int64_t now_ms)
 {
 	struct sess *s, *next;
+	int64_t due = TICKER_NEVER, d;
 
 	if (r == NULL)
-		return;
+		return due;
 	pthread_mutex_lock(&r->mu);
 	for (s = r->sessions; s != NULL; s = next) {
 		next = s->next;
@@ -386,6 +415,7 @@ relay_tick(struct relay *r, int64_t now_ms)
 				log_warn("relay", "action=fail reason=\"agent did not start "
 				    "streaming\" waited_ms=%lld", (long long)(now_ms - s->created_ms));
 				sess_done_locked(r, s, 1);
+				continue;         /* s may be gone */
 			}
 			break;
 		case S_LIVE:
@@ -397,15 +427,21 @@ relay_tick(struct relay *r, int64_t now_ms)
 		case S_CLOSING:
 			/* The agent had time to send END; cut what is left. */
 			if (now_ms - s->closing_ms > r->c.start_timeout_ms ||
-			    (s->nviewers == 0 && !s->has_upload))
+			    (s->nviewers == 0 && !s->has_upload)) {
 				sess_done_locked(r, s, 1);
+				continue;
+			}
 			break;
 		case S_DONE:
 			break;
 		}
+		if ((d = sess_due_locked(r, s)) < due)
+			due = d;
 	}
-	relay_chan_tick_locked(r, now_ms);
+	if ((d = relay_chan_tick_locked(r, now_ms)) < due)
+		due = d;
 	pthread_mutex_unlock(&r->mu);
+	return due;
 }
 
 void
@@ -480,6 +516,7 @@ relay_join(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms,
 		r->nsessions++;
 		atomic_fetch_add(&r->started, 1);
 		sess_send_start_locked(r, s);
+		ticker_due(r->ticker, sess_due_locked(r, s));
 		*created = 1;
 	}
 	atomic_fetch_add(&s->refs, 1);            /* the viewer's */
@@ -633,6 +670,8 @@ relay_viewer_release(struct relay_viewer *v)
 			s->idle_since_ms = http_now_ms();
 	}
 	pthread_mutex_unlock(&s->mu);
+	if (s->nviewers == 0)         /* the grace period starts */
+		ticker_due(r->ticker, sess_due_locked(r, s));
 	r->nviewers--;
 	pthread_mutex_unlock(&r->mu);
 	lrec_unref(v->cur);
@@ -651,6 +690,7 @@ sess_push(struct sess *s, const struct live_event *ev)
 	    ev->wire, ev->wirelen);
 	struct lrec *old_tail = NULL, *old_gop = NULL;
 	uint64_t limit = r->c.viewer_buffer;
+	int64_t head_due = TICKER_NEVER;
 
 	if (l == NULL)
 		return -1;
@@ -662,6 +702,11 @@ sess_push(struct sess *s, const struct live_event *ev)
 		if (s->st == S_STARTING)
 			s->st = S_LIVE;
 		s->idle_since_ms = http_now_ms();
+		/* Live now: the grace period (if nobody watches) and the time
+		 * limit run. The earlier of the two; a tick pass finds the other. */
+		head_due = s->idle_since_ms + r->c.grace_ms + 1;
+		if (s->created_ms + r->c.max_ms + 1 < head_due)
+			head_due = s->created_ms + r->c.max_ms + 1;
 	} else if (ev->type == LIVE_REC_INIT) {
 		s->init = l;
 	} else {
@@ -693,6 +738,8 @@ sess_push(struct sess *s, const struct live_event *ev)
 		}
 	sess_wake_push_locked(s, l);
 	pthread_mutex_unlock(&s->mu);
+	if (head_due != TICKER_NEVER)
+		ticker_due(r->ticker, head_due);
 	lrec_unref(old_tail);
 	lrec_unref(old_gop);
 	atomic_fetch_add(&r->records, 1);

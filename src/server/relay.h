@@ -35,6 +35,7 @@ struct relay_chan;
 struct relay_viewer;
 struct relay_upload;
 struct req;
+struct ticker;
 struct MHD_Connection;
 
 #define RELAY_ID_LEN 16
@@ -58,12 +59,14 @@ struct relay_stats {
 	uint64_t sessions_total;  /* sessions started (total) */
 };
 
-struct relay *relay_new(const struct relay_conf *c);
+/* t (not owned) is told of every new deadline (relay_tick's). */
+struct relay *relay_new(const struct relay_conf *c, struct ticker *t);
 /* After relay_shutdown and after the HTTP daemon stopped. NULL is a no-op. */
 void relay_free(struct relay *r);
 
-/* Deadlines and keep-alives; called about every 250 ms. */
-void relay_tick(struct relay *r, int64_t now_ms);
+/* Deadlines and keep-alives (http.c's tick thread, woken by the ticker);
+ * returns when the next one is due (ms, or TICKER_NEVER). */
+int64_t relay_tick(struct relay *r, int64_t now_ms);
 /* Server stopping: end every session and channel, resume every parked or
  * suspended connection so libmicrohttpd can close them. */
 void relay_shutdown(struct relay *r);

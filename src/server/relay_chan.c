@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "relay_int.h"
+#include "ticker.h"
 
 static void
 chan_wake_locked(struct relay_chan *ch)
@@ -90,6 +91,7 @@ relay_chan_open(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms
 	/* A session may have asked the previous (dead) connection. */
 	relay_sessions_resend_locked(r, cam);
 	pthread_mutex_unlock(&r->mu);
+	ticker_due(r->ticker, now_ms + r->c.ping_ms);   /* its first ping */
 	return ch;
 }
 
@@ -171,14 +173,20 @@ relay_chan_connected_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN])
 	return ch != NULL && !ch->closed;
 }
 
-void
+int64_t
 relay_chan_tick_locked(struct relay *r, int64_t now_ms)
 {
-	for (struct relay_chan *ch = r->chans; ch != NULL; ch = ch->next)
+	int64_t due = TICKER_NEVER;
+
+	for (struct relay_chan *ch = r->chans; ch != NULL; ch = ch->next) {
 		if (now_ms - ch->last_send_ms >= r->c.ping_ms) {
 			ch->last_send_ms = now_ms;
 			(void)chan_push_locked(ch, "{\"type\":\"ping\"}");
 		}
+		if (ch->last_send_ms + r->c.ping_ms < due)
+			due = ch->last_send_ms + r->c.ping_ms;
+	}
+	return due;
 }
 
 void

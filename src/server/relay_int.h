@@ -37,6 +37,7 @@ struct relay {
 	struct sess *sessions;
 	struct relay_chan *chans;
 	int shut;
+	struct ticker *ticker;    /* told of sessions' and channels' deadlines */
 	unsigned nsessions, nviewers, nchans, nuploads;
 	atomic_uint_fast64_t records, cut, started, direct;
 };
@@ -49,8 +50,8 @@ int relay_chan_connected_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN]
 /* relay.c, with r->mu held: a channel (re)connected for cam: send it the
  * "start" of a session still waiting for its agent. */
 void relay_sessions_resend_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN]);
-/* Pings due, with r->mu held. */
-void relay_chan_tick_locked(struct relay *r, int64_t now_ms);
+/* Pings due, with r->mu held; returns when the next one is (ms). */
+int64_t relay_chan_tick_locked(struct relay *r, int64_t now_ms);
 /* Close every channel (shutdown), with r->mu held. */
 void relay_chan_close_all_locked(struct relay *r);
 

@@ -23,6 +23,7 @@ struct webroot;
 struct accesswatch;
 struct staffsrv;
 struct evnotes;
+struct ticker;
 
 struct server {
 	const struct config *cfg;
@@ -30,6 +31,7 @@ struct server {
 	struct blob *blob;
 	struct ratelimit *login_email;   /* login attempts per e-mail */
 	struct ratelimit *login_addr;    /* login and signup attempts per client address */
+	struct ticker *ticker;           /* when the tick thread wakes (deadlines) */
 	struct waitlist *waits;          /* suspended keyring long-polls */
 	struct guard *guard;             /* slow-client deadlines */
 	struct sweeper *sweeper;         /* retention and deletions */

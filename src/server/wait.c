@@ -5,16 +5,18 @@
 #include <string.h>
 
 #include "http.h"
+#include "ticker.h"
 
 struct waitlist {
 	pthread_mutex_t mu;
 	struct req head;          /* circular list sentinel (wnext/wprev) */
 	uint64_t gen;
 	unsigned n;
+	struct ticker *ticker;    /* told of every deadline */
 };
 
 struct waitlist *
-wait_new(void)
+wait_new(struct ticker *t)
 {
 	struct waitlist *w = calloc(1, sizeof(*w));
 
@@ -22,6 +24,7 @@ wait_new(void)
 		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
 	w->head.wnext = w->head.wprev = &w->head;
+	w->ticker = t;
 	return w;
 }
 
@@ -83,6 +86,7 @@ wait_park(struct waitlist *w, struct req *rq, const uint8_t cam[STORE_ID_LEN],
 	/* Suspend under the lock: no waker can resume before we suspend. */
 	http_suspend(rq);
 	pthread_mutex_unlock(&w->mu);
+	ticker_due(w->ticker, deadline_ms);
 	return 0;
 }
 
@@ -108,16 +112,21 @@ wait_notify(struct waitlist *w, const uint8_t cam[STORE_ID_LEN])
 	pthread_mutex_unlock(&w->mu);
 }
 
-void
+int64_t
 wait_tick(struct waitlist *w, int64_t now_ms)
 {
+	int64_t next = TICKER_NEVER;
+
 	pthread_mutex_lock(&w->mu);
-	for (struct req *rq = w->head.wnext, *next; rq != &w->head; rq = next) {
-		next = rq->wnext;
+	for (struct req *rq = w->head.wnext, *next_rq; rq != &w->head; rq = next_rq) {
+		next_rq = rq->wnext;
 		if (rq->wdeadline_ms <= now_ms)
 			wake_locked(w, rq);
+		else if (rq->wdeadline_ms < next)
+			next = rq->wdeadline_ms;
 	}
 	pthread_mutex_unlock(&w->mu);
+	return next;
 }
 
 void

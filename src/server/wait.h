@@ -3,7 +3,8 @@
  *
  * A poll that finds nothing new parks its connection (MHD suspend) on the
  * waitlist instead of holding a thread. Publishing a keyring wakes the
- * camera's waiters; wait_tick() wakes those past their deadline; at
+ * camera's waiters; wait_tick() (http.c's tick thread, which the ticker
+ * wakes at the earliest deadline) wakes those past their deadline; at
  * shutdown wait_wake_all() wakes everyone. A woken request is handled
  * again from the top (rq->resumed > 0) and answers.
  *
@@ -20,8 +21,10 @@
 
 struct waitlist;
 struct req;
+struct ticker;
 
-struct waitlist *wait_new(void);
+/* t (not owned) is told of every parked request's deadline. */
+struct waitlist *wait_new(struct ticker *t);
 void wait_free(struct waitlist *w);
 
 /* Current publication generation. */
@@ -38,8 +41,9 @@ void wait_unpark(struct waitlist *w, struct req *rq);
 /* A keyring for cam was committed: wake its waiters. */
 void wait_notify(struct waitlist *w, const uint8_t cam[STORE_ID_LEN]);
 
-/* Wake waiters whose deadline passed. */
-void wait_tick(struct waitlist *w, int64_t now_ms);
+/* Wake waiters whose deadline passed; returns the next deadline (ms, or
+ * TICKER_NEVER). */
+int64_t wait_tick(struct waitlist *w, int64_t now_ms);
 
 /* Wake everyone (shutdown). */
 void wait_wake_all(struct waitlist *w);
