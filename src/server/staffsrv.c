@@ -7,11 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +35,11 @@
 #define COMP "staff"
 #define PENDING_MAX 256          /* changes applied per pass */
 #define ADMIN_WAIT_MS 30000      /* how long the tool waits for sealcamd */
+/* sealcamd looks at the store this often even without a wake-up (a lost
+ * one, or a tool on another machine sharing the data dir): shorter than
+ * ADMIN_WAIT_MS, so a waiting tool still sees its change applied. */
+#define STAFF_FALLBACK_MS 20000
+#define STAFF_NOINOTIFY_MS 1000  /* without inotify: poll this often */
 
 static int64_t
 now_ms(void)
@@ -112,32 +121,59 @@ staffsrv_apply(struct store *st, struct tlogsrv *t)
 struct staffsrv {
 	struct server *srv;
 	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
+	int stopfd;               /* eventfd: staffsrv_stop */
+	int inofd;                /* inotify on the data dir, or -1 */
 };
 
+/* Did the data dir's events (drained from fd) include the wake file? */
+static int
+wake_file_touched(int fd)
+{
+	/* Aligned as inotify_event, as inotify(7) does. */
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int hit = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n; ) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			if (e->len > 0 && strcmp(e->name, STAFFSRV_WAKE_FILE) == 0)
+				hit = 1;
+			if (e->mask & IN_Q_OVERFLOW)
+				hit = 1;      /* events were lost: look anyway */
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return hit;
+}
+
+/*
+ * Apply what is pending, then sleep until the admin tool touches the wake
+ * file (inotify), the fallback period passes, or sealcamd stops. Nothing
+ * else changes what this thread waits for: staff changes come only from
+ * the tool, a separate process, so there is no in-process event to wait
+ * on, and an idle server no longer queries the store 5 times a second.
+ */
 static void *
 staff_main(void *arg)
 {
 	struct staffsrv *s = arg;
-	struct timespec ts;
+	struct pollfd pfd[2] = { { .fd = s->stopfd, .events = POLLIN },
+	    { .fd = s->inofd, .events = POLLIN } };
+	int apply = 1;
 
-	pthread_mutex_lock(&s->mu);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->mu);
-		(void)staffsrv_apply(s->srv->store, s->srv->tlog);
-		pthread_mutex_lock(&s->mu);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		if (!s->stop)
-			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+	for (;;) {
+		if (apply)
+			(void)staffsrv_apply(s->srv->store, s->srv->tlog);
+		pfd[0].revents = pfd[1].revents = 0;
+		apply = poll(pfd, s->inofd >= 0 ? 2 : 1, s->inofd >= 0 ? STAFF_FALLBACK_MS :
+		    STAFF_NOINOTIFY_MS) == 0;         /* timed out: look anyway */
+		if (pfd[0].revents != 0)
+			break;
+		if (pfd[1].revents != 0 && wake_file_touched(s->inofd))
+			apply = 1;
 	}
-	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
 
@@ -149,30 +185,55 @@ staffsrv_start(struct server *srv)
 	if (s == NULL)
 		return NULL;
 	s->srv = srv;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if (pthread_create(&s->th, NULL, staff_main, s) != 0) {
-		pthread_mutex_destroy(&s->mu);
-		pthread_cond_destroy(&s->cv);
-		free(s);
-		return NULL;
+	if ((s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+		goto err0;
+	s->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (s->inofd >= 0 && inotify_add_watch(s->inofd, srv->cfg->data_dir,
+	    IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		close(s->inofd);
+		s->inofd = -1;
 	}
+	if (s->inofd < 0)
+		log_warn(COMP, "data_dir=%s err=\"no inotify (%s): staff changes are looked"
+		    " for every %d ms\"", srv->cfg->data_dir, strerror(errno), STAFF_NOINOTIFY_MS);
+	if (pthread_create(&s->th, NULL, staff_main, s) != 0)
+		goto err1;
 	return s;
+err1:
+	if (s->inofd >= 0)
+		close(s->inofd);
+	close(s->stopfd);
+err0:
+	free(s);
+	return NULL;
 }
 
 void
 staffsrv_stop(struct staffsrv *s)
 {
+	uint64_t one = 1;
+
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stop = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	if (write(s->stopfd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		log_err(COMP, "err=\"cannot wake the staff thread\"");
 	pthread_join(s->th, NULL);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
+	if (s->inofd >= 0)
+		close(s->inofd);
+	close(s->stopfd);
 	free(s);
+}
+
+void
+staffsrv_notify(const char *data_dir)
+{
+	char path[CONFIG_PATH_MAX + 32];
+	int fd;
+
+	/* Closing a file opened for writing is the event (IN_CLOSE_WRITE). */
+	snprintf(path, sizeof(path), "%s/%s", data_dir, STAFFSRV_WAKE_FILE);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0)
+		close(fd);
 }
 
 /* --- the admin tool --------------------------------------------------------------- */
@@ -234,6 +295,7 @@ apply_change(const struct config *cfg, struct store *st, const uint8_t id[16], i
 		return -1;
 	} else {
 		fprintf(stderr, "sealcamd is running: waiting for it to log the change...\n");
+		staffsrv_notify(cfg->data_dir);
 		for (int waited = 0; waited < ADMIN_WAIT_MS; waited += 100) {
 			if (store_staff_get(st, id, &s) == STORE_OK && s.state == want)
 				return 0;
