@@ -7,6 +7,8 @@
 #   bench/live.sh [SECONDS]     (default 20 s measured per point)
 #   VIEWERS="1 10 100" REPEAT=2 bench/live.sh
 #   SEALCAMD_ARGS="--threads 2" bench/live.sh     (extra sealcamd flags)
+#   SEALCAMD=/path/to/sealcamd bench/live.sh  (another build of sealcamd, for
+#       A/B runs; the bench clients stay this tree's)
 #   FRAG_MS="0 200 500" bench/live.sh   (our records: 0 = one frame each, the
 #       lowest-latency setting; 500 = the agent's default, 200 = the
 #       browser test's. nginx-rtmp always gets one RTMP message per frame.)
@@ -44,7 +46,9 @@ ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i testsrc2=size=1280x720:
 	-pix_fmt yuv420p -f flv "$T/v.flv"
 
 # sealcamd, an owner, a camera with a keyring.
-"$BUILD/sealcamd" --listen 127.0.0.1 --port 0 --port-file "$T/port" --data-dir "$T/data" \
+SEALCAMD=${SEALCAMD:-$BUILD/sealcamd}
+echo "# sealcamd: $SEALCAMD"
+"$SEALCAMD" --listen 127.0.0.1 --port 0 --port-file "$T/port" --data-dir "$T/data" \
 	--log-level warn --live-grace 1s --max-connections 4096 ${SEALCAMD_ARGS:-} >"$T/sealcamd.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
