@@ -43,7 +43,7 @@ struct anon_worker {
 	struct anon_run *r;
 	struct facedet *fd;
 	struct persondet *pd;
-	struct SwsContext *to_rgb, *to_native;
+	struct SwsContext *to_rgb;
 	struct vimage *im;      /* analysis picture, aw x ah */
 	struct vimage *native;  /* output-size picture for native-scale regions */
 	unsigned char *cells;   /* gw x gh scratch */
