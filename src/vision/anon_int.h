@@ -50,6 +50,7 @@ struct anon_worker {
 	int *label, *stack;     /* gw x gh scratch each */
 	pthread_t th;
 	int started;
+	enum anon_err load_err; /* anon_worker_load's result, from its loading thread */
 	long native_px;         /* pixels searched at native scale (statistics) */
 	double ms[4];           /* thread CPU ms: convert, faces, people, native regions */
 };
