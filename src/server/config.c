@@ -28,6 +28,7 @@ static const struct config_key {
 	{ "max_upload", CT_SIZE, S(max_upload), 1ull << 40, "largest sealed object accepted (K, M, G suffixes)" },
 	{ "json_max", CT_SIZE, S(json_max), 16u << 20, "largest JSON request body" },
 	{ "header_max", CT_SIZE, S(header_max), 24u << 10, "largest request line + headers" },
+	{ "read_buffer", CT_SIZE, S(read_buffer), 16u << 20, "per-connection memory for body reads, beyond 2 x header_max (larger: fewer socket reads)" },
 	{ "session_ttl", CT_MS, S(session_ttl_ms), 3650ull * 86400000, "session lifetime (s, m, h, d suffixes; plain = seconds)" },
 	{ "threads", CT_UINT, S(threads), 256, "HTTP worker threads (epoll, one pool)" },
 	{ "commit_threads", CT_UINT, S(commit_threads), 64, "threads making uploads durable (fsync, rename, commit)" },
@@ -67,6 +68,7 @@ config_defaults(struct config *c)
 	c->max_upload = 64u << 20;
 	c->json_max = 64u << 10;
 	c->header_max = 16u << 10;
+	c->read_buffer = 224u << 10;
 	c->session_ttl_ms = 30ll * 86400000;
 	c->threads = 8;
 	c->commit_threads = 24;

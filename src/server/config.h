@@ -21,6 +21,7 @@ struct config {
 	uint64_t max_upload;      /* bytes per sealed object */
 	uint64_t json_max;        /* bytes per JSON request body */
 	uint64_t header_max;      /* bytes of request line + headers */
+	uint64_t read_buffer;     /* per-connection bytes for body reads */
 	int64_t session_ttl_ms;   /* session lifetime from login */
 	unsigned threads;         /* libmicrohttpd thread pool size */
 	unsigned commit_threads;  /* threads that fsync and commit uploads */
