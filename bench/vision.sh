@@ -21,16 +21,25 @@ taskset -c 0 /usr/bin/python3 bench/vision_opencv.py "$tmp/data" "$PWD" >"$tmp/p
 taskset -c 0 "$BUILD/bench/vision" --levers >"$tmp/levers.txt"
 
 # Anonymizer throughput: 100 frames of vtest at 1280x720, 25 fps, both
-# cores. Peer in the same run: ffmpeg decoding and re-encoding the same
-# clip with the same x264 settings and no analysis (the floor any
-# anonymizer that re-encodes pays).
+# cores; best wall time of 3 runs (the machine is shared), and one run of
+# a 250-frame (10 s) clip, where loading the models and draining the
+# look-ahead weigh less. Peer in the same run: ffmpeg decoding and
+# re-encoding the same clip with the same x264 settings and no analysis
+# (the floor any anonymizer that re-encodes pays), best of 3.
+ffmpeg -v error -y -i /usr/share/doc/opencv-doc/examples/data/vtest.avi -frames:v 250 \
+	-vf scale=1280:960,crop=1280:720 -r 25 -c:v libx264 -crf 18 "$tmp/720p250.mp4"
 ffmpeg -v error -y -i /usr/share/doc/opencv-doc/examples/data/vtest.avi -frames:v 100 \
 	-vf scale=1280:960,crop=1280:720 -r 25 -c:v libx264 -crf 18 "$tmp/720p.mp4"
-"$BUILD/bench/vision" --anon "$tmp/720p.mp4" >"$tmp/anon.txt"
+for i in 1 2 3; do
+	"$BUILD/bench/vision" --anon "$tmp/720p.mp4" | tr '\n' ' '; echo
+done | awk '{ for (i = 1; i < NF; i += 2) v[$i] = $(i + 1); if (!n++ || v["anon_seconds"] < bs) { bs = v["anon_seconds"]; bc = v["anon_cpu_seconds"]; br = v["anon_result"] } }
+	END { print "anon_result", br; print "anon_seconds", bs; print "anon_cpu_seconds", bc }' >"$tmp/anon.txt"
 "$BUILD/bench/vision" --anon "$tmp/720p.mp4" ultrafast | sed 's/^anon_/anonuf_/' >>"$tmp/anon.txt"
-/usr/bin/time -f "ffmpeg_seconds %e\nffmpeg_cpu_seconds %U %S" ffmpeg -v error -y -i "$tmp/720p.mp4" \
-	-an -c:v libx264 -preset veryfast -crf 23 "$tmp/ff.mp4" 2>"$tmp/ff.txt"
-awk '/^ffmpeg_cpu_seconds/ { print $1, $2 + $3; next } { print }' "$tmp/ff.txt" >>"$tmp/anon.txt"
+"$BUILD/bench/vision" --anon "$tmp/720p250.mp4" | sed 's/^anon_/anon250_/' >>"$tmp/anon.txt"
+for i in 1 2 3; do
+	/usr/bin/time -f "%e %U %S" ffmpeg -v error -y -i "$tmp/720p.mp4" \
+		-an -c:v libx264 -preset veryfast -crf 23 "$tmp/ff.mp4" 2>&1 | tail -1
+done | sort -n | head -1 | awk '{ print "ffmpeg_seconds", $1; print "ffmpeg_cpu_seconds", $2 + $3 }' >>"$tmp/anon.txt"
 
 cat "$tmp/ours.txt" "$tmp/peer.txt" "$tmp/levers.txt" "$tmp/anon.txt"
 get() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/ours.txt" "$tmp/peer.txt" "$tmp/levers.txt" "$tmp/anon.txt"; }
@@ -60,9 +69,10 @@ done
 printf '%-34s %10s %10s\n' "all classes (agent labels)" "" "$(get lever_all_classes_person_ms)"
 echo
 echo "== anonymizer, 100 frames 1280x720 (goal >= 25 frames/s) =="
-an() { awk -v s="$(get ${1}_seconds)" -v c="$(get ${1}_cpu_seconds)" -v n="$(nproc)" -v w="$2" \
-	'BEGIN { printf "%-34s %5.1f frames/s wall, %5.1f CPU-ms/frame -> %5.1f frames/s if %d cores were free\n", w, 100 / s, c * 10, n * 100 / c, n }'; }
-an anon "ours (x264 veryfast)"
+an() { awk -v s="$(get ${1}_seconds)" -v c="$(get ${1}_cpu_seconds)" -v n="$(nproc)" -v w="$2" -v f="${3:-100}" \
+	'BEGIN { printf "%-34s %5.1f frames/s wall, %5.1f CPU-ms/frame -> %5.1f frames/s if %d cores were free\n", w, f / s, c * 1000 / f, n * f / c, n }'; }
+an anon "ours (x264 veryfast, best of 3)"
 an anonuf "ours (x264 ultrafast)"
+an anon250 "ours, 250 frames (10 s clip)" 250
 an ffmpeg "ffmpeg decode+encode only (veryfast)"
 uptime
