@@ -23,11 +23,18 @@ struct ticker *
 ticker_new(void)
 {
 	struct ticker *t = calloc(1, sizeof(*t));
+	pthread_condattr_t ca;
 
 	if (t == NULL)
 		return NULL;
 	pthread_mutex_init(&t->mu, NULL);
-	pthread_cond_init(&t->cv, NULL);    /* CLOCK_REALTIME, as http_now_ms */
+	/* Deadlines are wall-clock ms (http_now_ms), but the sleep itself
+	 * runs on the monotonic clock, so a step of the wall clock cannot
+	 * stretch one sleep beyond TICKER_MAX_SLEEP_MS. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	atomic_init(&t->wake_ms, TICKER_NEVER);
 	return t;
 }
@@ -55,10 +62,19 @@ ticker_due(struct ticker *t, int64_t at_ms)
 	pthread_mutex_unlock(&t->mu);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 ticker_sleep(struct ticker *t, int64_t last_ms, int64_t next_ms)
 {
-	int64_t cap = http_now_ms() + TICKER_MAX_SLEEP_MS;
+	int64_t cap = mono_ms() + TICKER_MAX_SLEEP_MS;
 	int stopped;
 
 	pthread_mutex_lock(&t->mu);
@@ -67,18 +83,20 @@ ticker_sleep(struct ticker *t, int64_t last_ms, int64_t next_ms)
 	/* Woken by ticker_due (wake_ms lowered), the time, or a stop: each
 	 * turn re-reads all three. */
 	while (!t->stop) {
-		int64_t at = atomic_load(&t->wake_ms);
+		int64_t at = atomic_load(&t->wake_ms), now = http_now_ms(), mono;
 		struct timespec ts;
 
 		/* Not sooner than the minimum gap, not later than the cap. */
 		if (at < last_ms + TICKER_MIN_GAP_MS)
 			at = last_ms + TICKER_MIN_GAP_MS;
-		if (at > cap)
-			at = cap;
-		if (http_now_ms() >= at)
+		if (now >= at)
 			break;
-		ts.tv_sec = (time_t)(at / 1000);
-		ts.tv_nsec = (long)(at % 1000) * 1000000L;
+		mono = mono_ms();
+		if (mono >= cap)
+			break;
+		mono += at - now < cap - mono ? at - now : cap - mono;
+		ts.tv_sec = (time_t)(mono / 1000);
+		ts.tv_nsec = (long)(mono % 1000) * 1000000L;
 		(void)pthread_cond_timedwait(&t->cv, &t->mu, &ts);
 	}
 	stopped = t->stop;

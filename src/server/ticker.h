@@ -12,7 +12,8 @@
  * least TICKER_MIN_GAP_MS apart: many close deadlines (a burst of
  * connections) cost at most 4 passes a second, as the fixed tick did; a
  * deadline is served at most that late. TICKER_MAX_SLEEP_MS bounds a sleep
- * (a clock step, or a deadline some module forgot to report).
+ * (measured on the monotonic clock, so also across a wall-clock step; and
+ * a deadline some module forgot to report is still met within it).
  */
 #ifndef SEALCAMD_TICKER_H
 #define SEALCAMD_TICKER_H
