@@ -385,6 +385,9 @@ relay_new(const struct relay_conf *c, struct ticker *t)
 	r->c = *c;
 	r->ticker = t;
 	pthread_mutex_init(&r->mu, NULL);
+	if (relay_chan_watch_start(r) != 0)
+		log_warn("relay", "err=\"no hang-up watcher: a stopped agent is noticed at its"
+		    " next ping\"");
 	return r;
 }
 
@@ -394,6 +397,7 @@ relay_free(struct relay *r)
 	if (r == NULL)
 		return;
 	relay_shutdown(r);
+	relay_chan_watch_stop(r);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }

@@ -4,12 +4,27 @@
  * newline-terminated JSON lines ("hello" on connect, "start"/"stop" for
  * live sessions, "ping" every ping_ms so both ends notice a dead link).
  * One channel per camera; a new connection replaces the old one.
+ *
+ * Between commands a channel's connection is suspended, so libmicrohttpd
+ * does not look at its socket: an agent that stops (or dies: the kernel
+ * closes its sockets) would only be noticed when the next ping fails, and
+ * viewers meanwhile would wait out the start timeout for a camera that is
+ * gone. The hang-up watcher, one thread blocked in epoll_wait (it wakes
+ * only when an agent hangs up), has each channel's socket with EPOLLRDHUP
+ * and closes that channel at once, so the camera reads as offline
+ * (503 camera_offline) from then on.
  */
+#include <errno.h>
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "relay_int.h"
 #include "ticker.h"
 
@@ -78,6 +93,7 @@ relay_chan_open(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms
 		free(ch);
 		return NULL;
 	}
+	ch->serial = ++r->chan_serial;
 	if ((old = chan_find_locked(r, cam)) != NULL) {
 		chan_unlink_locked(r, old);
 		chan_unref(old);              /* the registry's reference */
@@ -95,6 +111,26 @@ relay_chan_open(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms
 	return ch;
 }
 
+/* Put the channel's socket in the hang-up watcher's set (once). No
+ * EPOLL_CTL_DEL ever: closing the socket takes it out of the set, and an
+ * event for a channel that is no longer registered is ignored (serial). */
+static void
+chan_watch_locked(struct relay *r, struct relay_chan *ch, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLONESHOT };
+
+	ch->watched = 1;
+	if (r->hup_ep < 0 || (ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD)) == NULL)
+		return;
+	ev.data.u64 = ch->serial;
+	/* The same connection may have carried an earlier channel. */
+	if (epoll_ctl(r->hup_ep, EPOLL_CTL_ADD, ci->connect_fd, &ev) != 0 &&
+	    (errno != EEXIST || epoll_ctl(r->hup_ep, EPOLL_CTL_MOD, ci->connect_fd, &ev) != 0))
+		log_warn("relay", "err=\"cannot watch a command channel: %s\"", strerror(errno));
+}
+
 ssize_t
 relay_chan_read(struct relay_chan *ch, struct MHD_Connection *conn, char *buf,
     size_t max)
@@ -104,6 +140,8 @@ relay_chan_read(struct relay_chan *ch, struct MHD_Connection *conn, char *buf,
 
 	pthread_mutex_lock(&r->mu);
 	ch->conn = conn;
+	if (!ch->watched)
+		chan_watch_locked(r, ch, conn);
 	if (ch->curoff == ch->curlen && ch->qlen > 0) {
 		char *line = ch->q[ch->qhead];
 		ch->curlen = strlen(line);
@@ -197,4 +235,74 @@ relay_chan_close_all_locked(struct relay *r)
 		chan_unlink_locked(r, ch);
 		chan_unref(ch);
 	}
+}
+
+/* --- the hang-up watcher ------------------------------------------------------ */
+
+static void *
+hup_main(void *arg)
+{
+	struct relay *r = arg;
+	struct epoll_event ev[16];
+
+	for (;;) {
+		int n = epoll_wait(r->hup_ep, ev, 16, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return NULL;
+		pthread_mutex_lock(&r->mu);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.u64 == 0) {            /* relay_chan_watch_stop */
+				pthread_mutex_unlock(&r->mu);
+				return NULL;
+			}
+			for (struct relay_chan *ch = r->chans; ch != NULL; ch = ch->next)
+				if (ch->serial == ev[i].data.u64) {
+					log_info("relay", "action=channel_closed reason=\"agent hung up\"");
+					chan_unlink_locked(r, ch);
+					chan_unref(ch);       /* the registry's */
+					break;
+				}
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
+int
+relay_chan_watch_start(struct relay *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+
+	r->hup_ep = epoll_create1(EPOLL_CLOEXEC);
+	r->hup_stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->hup_ep >= 0 && r->hup_stop >= 0 &&
+	    epoll_ctl(r->hup_ep, EPOLL_CTL_ADD, r->hup_stop, &ev) == 0 &&
+	    pthread_create(&r->hup_thread, NULL, hup_main, r) == 0) {
+		r->hup_running = 1;
+		return 0;
+	}
+	if (r->hup_ep >= 0)
+		close(r->hup_ep);
+	if (r->hup_stop >= 0)
+		close(r->hup_stop);
+	r->hup_ep = r->hup_stop = -1;
+	return -1;
+}
+
+void
+relay_chan_watch_stop(struct relay *r)
+{
+	uint64_t one = 1;
+
+	if (!r->hup_running)
+		return;
+	/* An eventfd write of 1 cannot fail short of a counter near 2^64. */
+	(void)!write(r->hup_stop, &one, sizeof(one));
+	pthread_join(r->hup_thread, NULL);
+	r->hup_running = 0;
+	close(r->hup_ep);
+	close(r->hup_stop);
+	r->hup_ep = r->hup_stop = -1;
 }

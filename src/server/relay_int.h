@@ -21,6 +21,8 @@ struct relay_chan {
 	int suspended;            /* its content reader suspended the connection */
 	int closed;               /* replaced or shut down: end the response */
 	int in_registry;
+	uint64_t serial;          /* names it to the hang-up watcher (never 0) */
+	int watched;              /* its socket is in the watcher's epoll set */
 	char q[RELAY_CHAN_QUEUE][RELAY_CHAN_LINE];
 	unsigned qhead, qlen;
 	char cur[RELAY_CHAN_LINE];
@@ -40,6 +42,12 @@ struct relay {
 	struct ticker *ticker;    /* told of sessions' and channels' deadlines */
 	unsigned nsessions, nviewers, nchans, nuploads;
 	atomic_uint_fast64_t records, cut, started, direct;
+	/* Hang-up watcher (relay_chan.c): agents' channel sockets, suspended
+	 * between commands, are watched for the peer's close. */
+	int hup_ep, hup_stop;     /* epoll set, eventfd; -1 when not running */
+	int hup_running;
+	pthread_t hup_thread;
+	uint64_t chan_serial;
 };
 
 /* relay_chan.c, with r->mu held: queue a line (without newline) for the
@@ -54,5 +62,10 @@ void relay_sessions_resend_locked(struct relay *r, const uint8_t cam[RELAY_ID_LE
 int64_t relay_chan_tick_locked(struct relay *r, int64_t now_ms);
 /* Close every channel (shutdown), with r->mu held. */
 void relay_chan_close_all_locked(struct relay *r);
+/* The hang-up watcher's thread: started by relay_new (0, or -1 and the
+ * relay works without it: a dead channel is then found by its next ping),
+ * stopped by relay_free. */
+int relay_chan_watch_start(struct relay *r);
+void relay_chan_watch_stop(struct relay *r);
 
 #endif
