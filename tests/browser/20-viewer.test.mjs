@@ -276,14 +276,23 @@ await L.run(async () => {
   check(/altered|signature/.test(problems), `the altered segment ${TAMPERED} is listed as failing verification`, problems);
   check(!seen.has(TAMPERED - 1) && seen.has(TAMPERED), `its picture (block ${TAMPERED - 1}) never showed; playback went on with block ${TAMPERED}`,
     `blocks seen: ${[...seen].join(',')}`);
-  const failColour = await page.evaluate(({ ms }) => {
+  // The pixels of its span on the bar, 1 px wider each side (a segment
+  // shorter than 2 px is drawn 2 px wide, edges blended): red shows in
+  // them. Not one fixed pixel: the 1-px "now" line is drawn over the bar
+  // when the footage is younger than a pixel's worth of time, and none of
+  // the other colours there (recorded green, track, now line) is reddish.
+  const failColours = await page.evaluate(({ s, e }) => {
     const c = document.querySelector('#timeline');
     const a = Number(c.dataset.viewStart), b = Number(c.dataset.viewEnd);
-    const x = Math.round(((ms - a) / (b - a)) * c.width);
-    const d = c.getContext('2d').getImageData(x, Math.round(c.height * 0.45), 1, 1).data;
-    return [d[0], d[1], d[2]];
-  }, { ms: startOf(TAMPERED) + 2000 });
-  check(failColour[0] > 180 && failColour[1] < 110, 'the timeline marks it in the error colour', JSON.stringify(failColour));
+    const X = (ms) => ((ms - a) / (b - a)) * c.width;
+    const x0 = Math.max(0, Math.floor(X(s)) - 1), x1 = Math.min(c.width - 1, Math.ceil(X(e)) + 2);
+    const d = c.getContext('2d').getImageData(x0, Math.round(c.height * 0.45), x1 - x0 + 1, 1).data;
+    const out = [];
+    for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
+    return out;
+  }, { s: startOf(TAMPERED), e: startOf(TAMPERED) + 4000 });
+  check(failColours.some(([r, g]) => r > 150 && r - g > 40), 'the timeline marks it in the error colour',
+    JSON.stringify(failColours.slice(0, 16)));
   await page.screenshot({ path: L.artifact('tampered-desktop.png') });
 
   // --- download ------------------------------------------------------------------------------------
