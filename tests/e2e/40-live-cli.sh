@@ -22,8 +22,6 @@ agent_pair "$T" "Front door" "$T/clip.mp4" --loop --live-fragment-ms 200 ||
 	{ not_ok "camera pairs"; tail -20 "$AGENT_LOG" | sed 's/^/# /'; lib_done; }
 ok "agent paired (looped 720p clip), keyring accepted"
 
-metric() { curl -s "$SEALCAMD_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-sessions_zero() { [ "$(metric sealcamd_live_sessions)" = 0 ]; }
 agent_wait_log "live command channel open" 20 || not_ok "agent opens its live command channel"
 
 # 1. A viewer: 5 s of video, decodable, timestamps advancing.

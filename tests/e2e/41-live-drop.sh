@@ -26,8 +26,6 @@ SC=("${DIRECT[@]}")
 agent_wait_log "live command channel open" 20 && ok "agent paired through the proxy, channel open" ||
 	not_ok "agent channel open"
 
-metric() { curl -s "$SEALCAMD_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-sessions_zero() { [ "$(metric sealcamd_live_sessions)" = 0 ]; }
 
 # 1. The hard limit: a viewer without --duration is ended cleanly at 6 s.
 start=$(date +%s)

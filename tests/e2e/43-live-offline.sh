@@ -17,8 +17,6 @@ agent_pair "$T" "Garage" "$T/clip.mp4" --loop --live-fragment-ms 200 ||
 agent_wait_log "live command channel open" 20 && ok "agent paired, command channel open" ||
 	not_ok "agent channel open" "$(tail -5 "$AGENT_LOG")"
 
-metric() { curl -s "$SEALCAMD_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-sessions_zero() { [ "$(metric sealcamd_live_sessions)" = 0 ]; }
 elapsed_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # A viewer that must fail: exit code, stderr, time taken (ms).

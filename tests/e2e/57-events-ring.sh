@@ -29,7 +29,7 @@ WATCH=$!
 track_pid "$WATCH"
 # The watch's first long-poll is parked when sealcamd counts two waiting
 # (the agent's keyring long-poll and the watch).
-longpolls() { curl -s "$SEALCAMD_URL/metrics" | awk '$1 == "sealcamd_longpolls" {print $2}'; }
+longpolls() { metric sealcamd_longpolls; }
 two_parked() { [ "$(longpolls)" -ge 2 ]; }
 wait_until 15 two_parked ||
 	not_ok "events watch parks its long-poll" "longpolls=$(longpolls)"

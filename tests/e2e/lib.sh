@@ -16,6 +16,8 @@
 #                              call sealcamd (not in a subshell): sets
 #                              $API_STATUS and $API_BODY
 #   jget FIELD                 read a field (a.b.c) from JSON on stdin
+#   metric NAME                a value from sealcamd's /metrics
+#   sessions_zero              true when no live session is left
 #
 # Everything started here is killed by PID (never by name) when the test exits.
 set -u
@@ -243,6 +245,11 @@ cli_pair() {
 	CAMERA_ID=$(sed -n 's/.* is paired: id \([0-9a-f]*\),.*/\1/p' <<<"$out")
 	[ -n "$CAMERA_ID" ] || { echo "# no camera id in: $out" >&2; return 1; }
 }
+
+# metric NAME: its value in sealcamd's /metrics (empty if absent).
+metric() { curl -s "$SEALCAMD_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+# No live session left (starting, streaming or closing).
+sessions_zero() { [ "$(metric sealcamd_live_sessions)" = 0 ]; }
 
 wait_until() {
 	local secs=$1 i; shift
