@@ -152,13 +152,15 @@ function accessRow(v, a) {
 /*
  * The owner's event stream (GET /v1/me/events, server-sent events) read
  * with fetch, which can send the session token (EventSource cannot). Each
- * "access" event calls onAccess; the stream is reopened when it ends.
+ * "access" event calls onAccess; the stream is reopened when it ends (after
+ * a second if it lasted less than that, 2 s after an error).
  */
 function watch(afterSeq, onAccess) {
   const ctl = new AbortController();
   let last = afterSeq;
   (async () => {
     while (!ctl.signal.aborted) {
+      const opened = Date.now();
       try {
         const r = await fetch(`/v1/me/events?after_seq=${last}&wait=60`, {
           headers: { Authorization: `Bearer ${bearer()}` }, signal: ctl.signal, cache: 'no-store',
@@ -185,6 +187,9 @@ function watch(afterSeq, onAccess) {
             else if (line.startsWith('id: ')) ev.id = line.slice(4);
           }
         }
+        // A stream the server ends at once (it is stopping) is not
+        // reopened in a tight loop.
+        if (Date.now() - opened < 1000) await new Promise((res) => setTimeout(res, 1000));
       } catch (e) {
         if (ctl.signal.aborted) return;
         await new Promise((res) => setTimeout(res, 2000));

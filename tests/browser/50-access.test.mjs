@@ -135,8 +135,14 @@ await L.run(async () => {
   check(hidden.length === 1 && /whose record the server does not show/.test(hidden[0]) &&
     (await page.locator('#problems').count()) === 1,
   'an access in the log whose record the server withholds is reported on the page', hidden);
-  const later = br.errors.filter((e) => !/ERR_CONNECTION_REFUSED/.test(e));
-  check(later.length === 0, 'no console errors after the restart but the refused connections', later.join('\n'));
+  // The restart refuses connections for a moment, and may cut the live
+  // event stream mid-response (the server ends the stream when it stops; the
+  // page reopens it at once on its kept-alive connection, which the server
+  // still serves until it closes every connection): both are the restart,
+  // and the page recovers from them; anything else is an error.
+  const later = br.errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(e));
+  check(later.length === 0, 'no console errors after the restart but the refused connections and the cut event stream',
+    later.join('\n'));
   check(br.foreign.length === 0, 'the page talked to nothing but its own origin', br.foreign.join('\n'));
   await L.stopProc(srv2);
 });
