@@ -62,8 +62,11 @@ chan_find_locked(struct relay *r, const uint8_t cam[RELAY_ID_LEN])
 	return NULL;
 }
 
+/* Out of the registry (replaced, hung up, shut down, or its response
+ * gone): its response ends, and the registry's reference goes (ch may be
+ * freed here if the response's went first). */
 static void
-chan_unlink_locked(struct relay *r, struct relay_chan *ch)
+chan_drop_locked(struct relay *r, struct relay_chan *ch)
 {
 	for (struct relay_chan **pp = &r->chans; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == ch) {
@@ -72,6 +75,7 @@ chan_unlink_locked(struct relay *r, struct relay_chan *ch)
 			r->nchans--;
 			ch->closed = 1;
 			chan_wake_locked(ch);
+			chan_unref(ch);
 			return;
 		}
 }
@@ -95,8 +99,7 @@ relay_chan_open(struct relay *r, const uint8_t cam[RELAY_ID_LEN], int64_t now_ms
 	}
 	ch->serial = ++r->chan_serial;
 	if ((old = chan_find_locked(r, cam)) != NULL) {
-		chan_unlink_locked(r, old);
-		chan_unref(old);              /* the registry's reference */
+		chan_drop_locked(r, old);
 	}
 	ch->next = r->chans;
 	r->chans = ch;
@@ -186,10 +189,8 @@ relay_chan_release(struct relay_chan *ch)
 	r = ch->relay;
 	pthread_mutex_lock(&r->mu);
 	ch->suspended = 0;            /* its connection is gone: never resume it */
-	if (ch->in_registry) {
-		chan_unlink_locked(r, ch);
-		chan_unref(ch);           /* the registry's */
-	}
+	if (ch->in_registry)
+		chan_drop_locked(r, ch);
 	pthread_mutex_unlock(&r->mu);
 	chan_unref(ch);
 }
@@ -230,11 +231,8 @@ relay_chan_tick_locked(struct relay *r, int64_t now_ms)
 void
 relay_chan_close_all_locked(struct relay *r)
 {
-	while (r->chans != NULL) {
-		struct relay_chan *ch = r->chans;
-		chan_unlink_locked(r, ch);
-		chan_unref(ch);
-	}
+	while (r->chans != NULL)
+		chan_drop_locked(r, r->chans);
 }
 
 /* --- the hang-up watcher ------------------------------------------------------ */
@@ -261,8 +259,7 @@ hup_main(void *arg)
 			for (struct relay_chan *ch = r->chans; ch != NULL; ch = ch->next)
 				if (ch->serial == ev[i].data.u64) {
 					log_info("relay", "action=channel_closed reason=\"agent hung up\"");
-					chan_unlink_locked(r, ch);
-					chan_unref(ch);       /* the registry's */
+					chan_drop_locked(r, ch);
 					break;
 				}
 		}
