@@ -152,7 +152,7 @@ wait $SLOW
 # 4. Sessions end when nobody watches; the agent stops sending.
 wait_until 20 sessions_zero && ok "no viewers left: the live session ended (count back to 0)" ||
 	not_ok "session count returns to 0" "sessions=$(metric sealcamd_live_sessions)"
-wait_until 10 sh -c "[ \"\$(curl -s $SEALCAMD_URL/metrics | awk '\$1 == \"sealcamd_live_uploads\" {print \$2}')\" = 0 ]" &&
+wait_until 10 uploads_zero &&
 	ok "the agent's live upload is closed" || not_ok "agent upload closed" "uploads=$(metric sealcamd_live_uploads)"
 
 # 5. The owner sees who watched, when, for how long.

@@ -26,7 +26,6 @@ SC=("${DIRECT[@]}")
 agent_wait_log "live command channel open" 20 && ok "agent paired through the proxy, channel open" ||
 	not_ok "agent channel open"
 
-
 # 1. The hard limit: a viewer without --duration is ended cleanly at 6 s.
 start=$(date +%s)
 if timeout 40 "${SC[@]}" live --camera Porch -o "$T/a.mp4" 2>"$T/a.err" &&
@@ -53,9 +52,9 @@ if [ "$rc" != 0 ] && grep -q "broke off" "$T/b.err"; then
 else
 	not_ok "viewer sees an error after a network drop" "rc=$rc $(cat "$T/b.err")"
 fi
-wait_until 20 sessions_zero && [ "$(metric sealcamd_live_uploads)" = 0 ] &&
+wait_until 20 sessions_zero && uploads_zero &&
 	ok "no session or upload leaked after the drop" ||
-	not_ok "no leak after drop" "sessions=$(metric sealcamd_live_sessions) uploads=$(metric sealcamd_live_uploads)"
+	not_ok "no leak after drop" "$(live_counts)"
 wait_until 40 sh -c "[ \$(grep -c 'live command channel open' '$AGENT_LOG') -gt $n_open ]" &&
 	ok "the agent reconnected its command channel by itself" ||
 	not_ok "agent reconnects" "$(tail -5 "$AGENT_LOG")"

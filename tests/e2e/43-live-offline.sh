@@ -66,9 +66,9 @@ if live_fails "$T/d.mp4" "$T/d.err" && grep -qi "did not start" "$T/d.err" &&
 else
 	not_ok "hung agent: start timeout" "ms=$LIVE_MS $(cat "$T/d.err")"
 fi
-wait_until 15 sessions_zero && [ "$(metric sealcamd_live_uploads)" = 0 ] &&
+wait_until 15 sessions_zero && uploads_zero &&
 	ok "no session or upload left after the start timeout" ||
-	not_ok "no leak after start timeout" "sessions=$(metric sealcamd_live_sessions) uploads=$(metric sealcamd_live_uploads)"
+	not_ok "no leak after start timeout" "$(live_counts)"
 
 # 4. The agent wakes up with a stale start request in its channel: the
 # server refuses that stream (its session is gone), nothing leaks, and a
@@ -80,9 +80,9 @@ timeout 40 "${SC[@]}" live --camera Garage -o "$T/e.mp4" --duration 2 2>"$T/e.er
 	[ "$(frames "$T/e.mp4")" -ge 25 ] &&
 	ok "after the hang, live view works again ($(frames "$T/e.mp4") frames)" ||
 	not_ok "live after hang" "$(cat "$T/e.err") $(tail -5 "$AGENT_LOG")"
-wait_until 20 sessions_zero && [ "$(metric sealcamd_live_uploads)" = 0 ] &&
+wait_until 20 sessions_zero && uploads_zero &&
 	ok "session count back to 0" ||
-	not_ok "sessions 0 at the end" "sessions=$(metric sealcamd_live_sessions) uploads=$(metric sealcamd_live_uploads)"
+	not_ok "sessions 0 at the end" "$(live_counts)"
 kill -0 "$AGENT_PID" 2>/dev/null && ok "agent still running" || not_ok "agent alive" "$(tail -5 "$AGENT_LOG")"
 
 # 5. The agent dies (kill -9: no goodbye, the kernel closes its sockets):

@@ -18,6 +18,8 @@
 #   jget FIELD                 read a field (a.b.c) from JSON on stdin
 #   metric NAME                a value from sealcamd's /metrics
 #   sessions_zero              true when no live session is left
+#   uploads_zero               true when no agent's live upload is open
+#   live_counts                "sessions=N uploads=N" (for a failure's detail)
 #
 # Everything started here is killed by PID (never by name) when the test exits.
 set -u
@@ -250,6 +252,8 @@ cli_pair() {
 metric() { curl -s "$SEALCAMD_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 # No live session left (starting, streaming or closing).
 sessions_zero() { [ "$(metric sealcamd_live_sessions)" = 0 ]; }
+uploads_zero() { [ "$(metric sealcamd_live_uploads)" = 0 ]; }
+live_counts() { echo "sessions=$(metric sealcamd_live_sessions) uploads=$(metric sealcamd_live_uploads)"; }
 
 wait_until() {
 	local secs=$1 i; shift
